@@ -1,0 +1,320 @@
+//! Broadcasts: `GET /fetch/broadcasts`, `POST /batch/broadcasts`.
+//!
+//! Broadcasts created through the API start as drafts; they are reviewed and sent in the Bento
+//! dashboard.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::model::{Resource, nullable, opt_string_or_number};
+use crate::operation::{RequestSpec, decode_json, decode_list, operation};
+use crate::validate::{self, limits};
+
+/// A broadcast as listed (`GET /fetch/broadcasts`).
+pub type Broadcast = Resource<BroadcastAttributes>;
+
+/// A listed broadcast's attributes.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct BroadcastAttributes {
+    /// The name.
+    #[serde(default, deserialize_with = "nullable")]
+    pub name: String,
+    /// The public share link.
+    #[serde(default)]
+    pub share_url: Option<String>,
+    /// The template: drafts carry only `template_id`, others `subject`, `to`, `html`.
+    #[serde(default)]
+    pub template: Option<BroadcastTemplate>,
+    /// When it was created.
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// When the last batch went out.
+    #[serde(default)]
+    pub sent_final_batch_at: Option<String>,
+    /// When it is (or was) scheduled.
+    #[serde(default)]
+    pub send_at: Option<String>,
+    /// Delivery stats (e.g. `{"open_rate": 41.2}`), any JSON.
+    #[serde(default)]
+    pub stats: Option<serde_json::Value>,
+}
+
+/// The template part of a listed broadcast.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct BroadcastTemplate {
+    /// Drafts: the template id.
+    #[serde(default, deserialize_with = "opt_string_or_number")]
+    pub template_id: Option<String>,
+    /// The subject.
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// The `to` Liquid expression.
+    #[serde(default)]
+    pub to: Option<String>,
+    /// The HTML.
+    #[serde(default)]
+    pub html: Option<String>,
+}
+
+/// The status filter of the broadcast list (the API defaults to `sent`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BroadcastStatus {
+    /// Sent.
+    Sent,
+    /// Draft.
+    Draft,
+    /// Sending.
+    Sending,
+    /// Scheduled.
+    Scheduled,
+    /// Paused.
+    Paused,
+    /// Canceled.
+    Canceled,
+}
+
+impl BroadcastStatus {
+    /// The query value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BroadcastStatus::Sent => "sent",
+            BroadcastStatus::Draft => "draft",
+            BroadcastStatus::Sending => "sending",
+            BroadcastStatus::Scheduled => "scheduled",
+            BroadcastStatus::Paused => "paused",
+            BroadcastStatus::Canceled => "canceled",
+        }
+    }
+}
+
+/// `GET /fetch/broadcasts?page=&status=`: one page of broadcasts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GetBroadcasts {
+    /// The page (1-based; the API's default when `None`).
+    pub page: Option<u32>,
+    /// The status filter (the API's default, `sent`, when `None`).
+    pub status: Option<BroadcastStatus>,
+}
+
+impl GetBroadcasts {
+    /// The first page of sent broadcasts.
+    pub fn new() -> Self {
+        GetBroadcasts::default()
+    }
+    /// Page `page`.
+    pub fn page(mut self, page: u32) -> Self {
+        self.page = Some(page);
+        self
+    }
+    /// Only broadcasts with `status`.
+    pub fn status(mut self, status: BroadcastStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+}
+
+operation! {
+    GetBroadcasts => Vec<Broadcast>, Idempotent,
+    request(self, config) {
+        if self.page == Some(0) {
+            return Err(Error::invalid("page", "pages start at 1"));
+        }
+        RequestSpec::get("/fetch/broadcasts")
+            .query_opt("page", self.page)
+            .query_opt("status", self.status.map(BroadcastStatus::as_str))
+            .build(config)
+    }
+    decode(status, body) { decode_list(status, body) }
+}
+
+/// How a broadcast is rendered: `plain` (Bento's styling) or `raw` (your own HTML).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BroadcastType {
+    /// Bento's styling.
+    Plain,
+    /// Your own HTML.
+    Raw,
+    /// Any other value the API accepts.
+    Other(String),
+}
+
+impl Serialize for BroadcastType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(match self {
+            BroadcastType::Plain => "plain",
+            BroadcastType::Raw => "raw",
+            BroadcastType::Other(o) => o,
+        })
+    }
+}
+
+/// The sender of a broadcast (must be an author of the account).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BroadcastSender {
+    /// The author's email.
+    pub email: String,
+    /// The display name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// A broadcast to create.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BroadcastData {
+    /// The name.
+    pub name: String,
+    /// The subject (Liquid allowed).
+    pub subject: String,
+    /// The body.
+    pub content: String,
+    /// `plain` or `raw`.
+    #[serde(rename = "type")]
+    pub broadcast_type: BroadcastType,
+    /// The sender.
+    pub from: BroadcastSender,
+    /// Only subscribers with these tags (comma-separated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inclusive_tags: Option<String>,
+    /// Not subscribers with these tags (comma-separated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exclusive_tags: Option<String>,
+    /// Only this segment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segment_id: Option<String>,
+    /// Sending pace (the API accepts 10–250000).
+    pub batch_size_per_hour: u32,
+    /// When to send (ISO-8601).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub send_at: Option<String>,
+    /// Whether it is approved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approved: Option<bool>,
+}
+
+impl BroadcastData {
+    /// A `plain` broadcast from `from_email` with a pace of 1000 per hour.
+    pub fn new(
+        name: impl Into<String>,
+        subject: impl Into<String>,
+        content: impl Into<String>,
+        from_email: impl Into<String>,
+    ) -> Self {
+        BroadcastData {
+            name: name.into(),
+            subject: subject.into(),
+            content: content.into(),
+            broadcast_type: BroadcastType::Plain,
+            from: BroadcastSender {
+                email: from_email.into(),
+                name: None,
+            },
+            inclusive_tags: None,
+            exclusive_tags: None,
+            segment_id: None,
+            batch_size_per_hour: 1000,
+            send_at: None,
+            approved: None,
+        }
+    }
+
+    fn validate(&self, field: &str) -> Result<(), Error> {
+        validate::not_blank(&format!("{field}.name"), &self.name)?;
+        validate::not_blank(&format!("{field}.subject"), &self.subject)?;
+        validate::not_blank(&format!("{field}.content"), &self.content)?;
+        validate::email(&format!("{field}.from.email"), &self.from.email)?;
+        if self.batch_size_per_hour == 0 {
+            return Err(Error::invalid(
+                format!("{field}.batch_size_per_hour"),
+                "must be greater than zero",
+            ));
+        }
+        if let Some(at) = &self.send_at {
+            validate::iso_date(&format!("{field}.send_at"), at)?;
+        }
+        Ok(())
+    }
+}
+
+/// The answer to a broadcast create: counts, the created drafts and the per-item failures.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct BroadcastCreateResult {
+    /// Broadcasts created.
+    #[serde(alias = "result", default)]
+    pub results: u64,
+    /// Broadcasts rejected.
+    #[serde(default)]
+    pub failed: u64,
+    /// The created broadcasts.
+    #[serde(default, deserialize_with = "nullable")]
+    pub broadcasts: Vec<CreatedBroadcast>,
+    /// Why items were rejected (`index` refers to the request's list).
+    #[serde(default, deserialize_with = "nullable")]
+    pub failures: Vec<BroadcastFailure>,
+}
+
+/// A created broadcast (numeric ids here, unlike the `data` envelopes).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct CreatedBroadcast {
+    /// The broadcast id.
+    #[serde(default)]
+    pub id: Option<i64>,
+    /// Its template id.
+    #[serde(default)]
+    pub template_id: Option<i64>,
+    /// The name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Where to review it.
+    #[serde(default)]
+    pub dashboard_url: Option<String>,
+}
+
+/// A rejected broadcast.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct BroadcastFailure {
+    /// Index in the request.
+    #[serde(default)]
+    pub index: Option<u64>,
+    /// The name, if given.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Why.
+    #[serde(default, deserialize_with = "nullable")]
+    pub error: String,
+}
+
+/// `POST /batch/broadcasts`: creates 1–100 draft broadcasts. Never re-sent automatically
+/// after an ambiguous failure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateBroadcasts {
+    /// The broadcasts.
+    pub broadcasts: Vec<BroadcastData>,
+}
+
+impl CreateBroadcasts {
+    /// Creates `broadcasts`.
+    pub fn new(broadcasts: impl IntoIterator<Item = BroadcastData>) -> Self {
+        CreateBroadcasts {
+            broadcasts: broadcasts.into_iter().collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    broadcasts: &'a [BroadcastData],
+}
+
+operation! {
+    CreateBroadcasts => BroadcastCreateResult, NotIdempotent,
+    request(self, config) {
+        validate::batch_size("broadcasts", self.broadcasts.len(), limits::BROADCASTS)?;
+        for (i, b) in self.broadcasts.iter().enumerate() {
+            b.validate(&format!("broadcasts[{i}]"))?;
+        }
+        RequestSpec::post("/batch/broadcasts").json(&Body { broadcasts: &self.broadcasts })?.build(config)
+    }
+    decode(status, body) { decode_json(status, body) }
+}

@@ -1,0 +1,282 @@
+//! Subscriber commands: `POST /fetch/commands`.
+//!
+//! Commands are queued and applied asynchronously; the API answers with the number queued,
+//! not the updated subscriber. They do not trigger automations (except `add_tag_via_event`).
+//!
+//! [`CommandData`] is the guide's struct with a string `query`. [`Command`] is the typed form;
+//! `add_field` needs it, because its query is a `{key, value}` object:
+//!
+//! ```
+//! use bento::{Command, CommandData, CommandType};
+//! let typed = Command::AddField { email: "u@x.io".into(), key: "plan".into(), value: "pro".into() };
+//! let guide = CommandData { command: CommandType::AddTag, email: "u@x.io".into(), query: "vip".into() };
+//! # let _ = (typed, guide);
+//! ```
+
+use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde_json::Value;
+
+use crate::error::Error;
+use crate::model::BatchResult;
+use crate::operation::{RequestSpec, decode_json, operation};
+use crate::validate::{self, limits};
+
+/// The command names of the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CommandType {
+    /// Adds a tag (query: tag name). No automations.
+    AddTag,
+    /// Adds a tag through an event (query: tag name). Triggers automations.
+    AddTagViaEvent,
+    /// Removes a tag (query: tag name).
+    RemoveTag,
+    /// Sets a field (query: `{key, value}`; see [`Command::AddField`]).
+    AddField,
+    /// Removes a field (query: field key).
+    RemoveField,
+    /// Subscribes (no query).
+    Subscribe,
+    /// Unsubscribes (no query).
+    Unsubscribe,
+    /// Changes the email address (query: the new address).
+    ChangeEmail,
+}
+
+/// A command as the guide writes it. For `add_field`, `query` must be a JSON object
+/// `{"key": .., "value": ..}`; prefer [`Command::AddField`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandData {
+    /// What to do.
+    pub command: CommandType,
+    /// The subscriber.
+    pub email: String,
+    /// The argument (empty for subscribe/unsubscribe).
+    pub query: String,
+}
+
+/// A typed subscriber command.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Command {
+    /// `add_tag`.
+    AddTag {
+        /// The subscriber.
+        email: String,
+        /// The tag name.
+        tag: String,
+    },
+    /// `add_tag_via_event` (triggers automations).
+    AddTagViaEvent {
+        /// The subscriber.
+        email: String,
+        /// The tag name.
+        tag: String,
+    },
+    /// `remove_tag`.
+    RemoveTag {
+        /// The subscriber.
+        email: String,
+        /// The tag name.
+        tag: String,
+    },
+    /// `add_field` with query `{key, value}`.
+    AddField {
+        /// The subscriber.
+        email: String,
+        /// The field key.
+        key: String,
+        /// Any JSON value.
+        value: Value,
+    },
+    /// `remove_field`.
+    RemoveField {
+        /// The subscriber.
+        email: String,
+        /// The field key.
+        key: String,
+    },
+    /// `subscribe`.
+    Subscribe {
+        /// The subscriber.
+        email: String,
+    },
+    /// `unsubscribe`.
+    Unsubscribe {
+        /// The subscriber.
+        email: String,
+    },
+    /// `change_email`.
+    ChangeEmail {
+        /// The current address.
+        email: String,
+        /// The new address.
+        new_email: String,
+    },
+}
+
+impl Command {
+    /// The command's type.
+    pub fn command_type(&self) -> CommandType {
+        match self {
+            Command::AddTag { .. } => CommandType::AddTag,
+            Command::AddTagViaEvent { .. } => CommandType::AddTagViaEvent,
+            Command::RemoveTag { .. } => CommandType::RemoveTag,
+            Command::AddField { .. } => CommandType::AddField,
+            Command::RemoveField { .. } => CommandType::RemoveField,
+            Command::Subscribe { .. } => CommandType::Subscribe,
+            Command::Unsubscribe { .. } => CommandType::Unsubscribe,
+            Command::ChangeEmail { .. } => CommandType::ChangeEmail,
+        }
+    }
+
+    /// The subscriber the command targets.
+    pub fn email(&self) -> &str {
+        match self {
+            Command::AddTag { email, .. }
+            | Command::AddTagViaEvent { email, .. }
+            | Command::RemoveTag { email, .. }
+            | Command::AddField { email, .. }
+            | Command::RemoveField { email, .. }
+            | Command::Subscribe { email }
+            | Command::Unsubscribe { email }
+            | Command::ChangeEmail { email, .. } => email,
+        }
+    }
+
+    fn validate(&self, field: &str) -> Result<(), Error> {
+        validate::email(&format!("{field}.email"), self.email())?;
+        let query = format!("{field}.query");
+        match self {
+            Command::AddTag { tag, .. }
+            | Command::AddTagViaEvent { tag, .. }
+            | Command::RemoveTag { tag, .. } => validate::not_blank(&query, tag),
+            Command::AddField { key, .. } | Command::RemoveField { key, .. } => {
+                validate::not_blank(&format!("{query}.key"), key)
+            }
+            Command::ChangeEmail { new_email, .. } => validate::email(&query, new_email),
+            Command::Subscribe { .. } | Command::Unsubscribe { .. } => Ok(()),
+        }
+    }
+}
+
+impl Serialize for Command {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("command", &self.command_type())?;
+        map.serialize_entry("email", self.email().trim())?;
+        match self {
+            Command::AddTag { tag, .. }
+            | Command::AddTagViaEvent { tag, .. }
+            | Command::RemoveTag { tag, .. } => map.serialize_entry("query", tag.trim())?,
+            Command::AddField { key, value, .. } => map.serialize_entry(
+                "query",
+                &serde_json::json!({ "key": key.trim(), "value": value }),
+            )?,
+            Command::RemoveField { key, .. } => map.serialize_entry("query", key.trim())?,
+            Command::ChangeEmail { new_email, .. } => {
+                map.serialize_entry("query", new_email.trim())?
+            }
+            // The API takes no query for these; sending "" would be read as an argument.
+            Command::Subscribe { .. } | Command::Unsubscribe { .. } => {}
+        }
+        map.end()
+    }
+}
+
+/// Anything [`crate::Client::subscriber_command`] accepts: a [`Command`] or the guide's
+/// [`CommandData`].
+pub trait IntoCommand {
+    /// Converts, or explains why it cannot (nothing is sent then).
+    fn into_command(self) -> Result<Command, Error>;
+}
+
+impl IntoCommand for Command {
+    fn into_command(self) -> Result<Command, Error> {
+        Ok(self)
+    }
+}
+
+impl IntoCommand for CommandData {
+    fn into_command(self) -> Result<Command, Error> {
+        let CommandData {
+            command,
+            email,
+            query,
+        } = self;
+        Ok(match command {
+            CommandType::AddTag => Command::AddTag { email, tag: query },
+            CommandType::AddTagViaEvent => Command::AddTagViaEvent { email, tag: query },
+            CommandType::RemoveTag => Command::RemoveTag { email, tag: query },
+            CommandType::RemoveField => Command::RemoveField { email, key: query },
+            CommandType::Subscribe => Command::Subscribe { email },
+            CommandType::Unsubscribe => Command::Unsubscribe { email },
+            CommandType::ChangeEmail => Command::ChangeEmail {
+                email,
+                new_email: query,
+            },
+            CommandType::AddField => {
+                #[derive(serde::Deserialize)]
+                struct KeyValue {
+                    key: String,
+                    value: Value,
+                }
+                let kv: KeyValue = serde_json::from_str(&query).map_err(|_| {
+                    Error::invalid(
+                        "command.query",
+                        r#"add_field needs a JSON object {"key": .., "value": ..}; use Command::AddField"#,
+                    )
+                })?;
+                Command::AddField {
+                    email,
+                    key: kv.key,
+                    value: kv.value,
+                }
+            }
+        })
+    }
+}
+
+impl<T: IntoCommand + Clone> IntoCommand for &T {
+    fn into_command(self) -> Result<Command, Error> {
+        self.clone().into_command()
+    }
+}
+
+/// `POST /fetch/commands`: 1–100 commands, answered with the number queued.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubscriberCommands {
+    /// The commands.
+    pub commands: Vec<Command>,
+}
+
+impl SubscriberCommands {
+    /// Converts every item; the first that cannot be converted is the error.
+    pub fn new(commands: impl IntoIterator<Item = impl IntoCommand>) -> Result<Self, Error> {
+        Ok(SubscriberCommands {
+            commands: commands
+                .into_iter()
+                .map(IntoCommand::into_command)
+                .collect::<Result<_, _>>()?,
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    command: &'a [Command],
+}
+
+operation! {
+    SubscriberCommands => BatchResult, Idempotent,
+    request(self, config) {
+        validate::batch_size("command", self.commands.len(), limits::COMMANDS)?;
+        for (i, c) in self.commands.iter().enumerate() {
+            c.validate(&format!("command[{i}]"))?;
+        }
+        RequestSpec::post("/fetch/commands").json(&Body { command: &self.commands })?.build(config)
+    }
+    decode(status, body) { decode_json(status, body) }
+}

@@ -1,0 +1,111 @@
+//! Transactional emails: `POST /batch/emails`.
+//!
+//! `from` must be an author of the account, or the API answers
+//! [`crate::Error::AuthorNotAuthorized`]. A send is never retried after it may have reached
+//! the server (a timeout, a reset, a 5xx): a duplicate would land in a real inbox.
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::model::{BatchResult, JsonMap};
+use crate::operation::{RequestSpec, decode_json, operation};
+use crate::validate::{self, limits};
+
+/// One transactional email, as the guide writes it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EmailData {
+    /// One recipient.
+    pub to: String,
+    /// An author of the account.
+    pub from: String,
+    /// The subject (Liquid allowed).
+    pub subject: String,
+    /// The HTML body (Liquid allowed).
+    pub html_body: String,
+    /// `true` sends even to unsubscribed recipients; use it for receipts and resets only.
+    pub transactional: bool,
+    /// Liquid variables.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub personalizations: Option<JsonMap>,
+}
+
+impl EmailData {
+    fn validate(&self, field: &str) -> Result<(), Error> {
+        validate::email(&format!("{field}.to"), &self.to)?;
+        validate::email(&format!("{field}.from"), &self.from)?;
+        validate::not_blank(&format!("{field}.subject"), &self.subject)?;
+        validate::not_blank(&format!("{field}.html_body"), &self.html_body)?;
+        if let Some(p) = &self.personalizations {
+            validate::keys(&format!("{field}.personalizations"), p)?;
+        }
+        Ok(())
+    }
+}
+
+/// 1–60 validated emails: one `POST /batch/emails`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmailBatch {
+    emails: Vec<EmailData>,
+}
+
+impl EmailBatch {
+    /// Checks the count (1–60) and every email's addresses, subject and body.
+    pub fn new(emails: Vec<EmailData>) -> Result<Self, Error> {
+        validate::batch_size("emails", emails.len(), limits::EMAILS)?;
+        for (i, e) in emails.iter().enumerate() {
+            e.validate(&format!("emails[{i}]"))?;
+        }
+        Ok(EmailBatch { emails })
+    }
+
+    /// The emails.
+    pub fn emails(&self) -> &[EmailData] {
+        &self.emails
+    }
+
+    /// Gives the emails back.
+    pub fn into_emails(self) -> Vec<EmailData> {
+        self.emails
+    }
+}
+
+impl TryFrom<Vec<EmailData>> for EmailBatch {
+    type Error = Error;
+    fn try_from(emails: Vec<EmailData>) -> Result<Self, Error> {
+        EmailBatch::new(emails)
+    }
+}
+
+/// `POST /batch/emails`: queues 1–60 emails; the result counts the queued emails.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SendEmails {
+    /// The emails (checked again when the request is built, so a chunk built by the chunked
+    /// helper gets the same checks as an [`EmailBatch`]).
+    pub emails: Vec<EmailData>,
+}
+
+impl SendEmails {
+    /// Sends `batch`.
+    pub fn new(batch: EmailBatch) -> Self {
+        SendEmails {
+            emails: batch.emails,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    emails: &'a [EmailData],
+}
+
+operation! {
+    SendEmails => BatchResult, NotIdempotent,
+    request(self, config) {
+        validate::batch_size("emails", self.emails.len(), limits::EMAILS)?;
+        for (i, e) in self.emails.iter().enumerate() {
+            e.validate(&format!("emails[{i}]"))?;
+        }
+        RequestSpec::post("/batch/emails").json(&Body { emails: &self.emails })?.build(config)
+    }
+    decode(status, body) { decode_json(status, body) }
+}

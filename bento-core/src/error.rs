@@ -1,0 +1,286 @@
+//! One error type, classified by where a failure happened.
+//!
+//! | variant | where | was anything sent? |
+//! |---|---|---|
+//! | [`Error::InvalidInput`] | before any I/O | no |
+//! | [`Error::Transport`] | on the wire, no (complete) response | maybe |
+//! | [`Error::NotAuthorized`], [`Error::AuthorNotAuthorized`], [`Error::RateLimit`], [`Error::Api`] | the API answered with an error status | yes |
+//! | [`Error::Decode`] | the API answered 2xx, but the body was not what the contract says | yes |
+//!
+//! No message contains the secret key or a subscriber's email address: the core never
+//! formats either into an error, and text that comes from the server is passed through
+//! [`redact`] first.
+
+use std::fmt;
+use std::time::Duration;
+
+/// The exact error message the API uses when `from` is not an author of the account.
+pub const AUTHOR_NOT_AUTHORIZED: &str = "Author not authorized to send on this account";
+
+/// Everything that can go wrong when calling Bento.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input broke a rule of the API; nothing was sent.
+    #[error("invalid input: {field}: {reason}")]
+    InvalidInput {
+        /// The offending field, e.g. `events[3].email` or `config.base_url`.
+        field: String,
+        /// The rule it broke.
+        reason: String,
+    },
+
+    /// 401: wrong or missing keys, or a missing `site_uuid`.
+    #[error("not authorized (401): {message}")]
+    NotAuthorized {
+        /// The server's message (redacted).
+        message: String,
+    },
+
+    /// The `from` address of a transactional email is not an author of the account
+    /// (the API answers 500 with [`AUTHOR_NOT_AUTHORIZED`]).
+    #[error("{AUTHOR_NOT_AUTHORIZED}")]
+    AuthorNotAuthorized,
+
+    /// 429: rate limited. `retry_after` is the server's `Retry-After`, when it sent one.
+    ///
+    /// The clients already wait and retry (see [`crate::RetryPolicy`]); this error means the
+    /// retries ran out, or the server asked for a longer wait than the policy allows.
+    #[error("rate limited (429){}", RetryAfterSuffix(*retry_after))]
+    RateLimit {
+        /// How long the server asked to wait.
+        retry_after: Option<Duration>,
+    },
+
+    /// Any other non-2xx status.
+    #[error("API error ({status}): {message}")]
+    Api {
+        /// The HTTP status code.
+        status: u16,
+        /// `{"error": ..}`, the joined `{"errors": [..]}`, or a short snippet of a non-JSON body
+        /// (redacted).
+        message: String,
+        /// The `{"errors": [{field, message}]}` entries, when the body had them.
+        field_errors: Vec<FieldError>,
+        /// The server's `Retry-After` (e.g. on a 503), when it sent one.
+        retry_after: Option<Duration>,
+    },
+
+    /// No complete response: connect failure, timeout, reset, or a response over the size limit.
+    #[error("transport error ({kind}): {message}")]
+    Transport {
+        /// What kind of failure; it decides whether a retry is safe.
+        kind: TransportErrorKind,
+        /// A short description (no URL, no credentials).
+        message: String,
+    },
+
+    /// The API answered 2xx but the body did not have the documented shape.
+    #[error("could not decode the response ({status}): {message}")]
+    Decode {
+        /// The HTTP status code.
+        status: u16,
+        /// What failed to parse.
+        message: String,
+    },
+}
+
+/// One entry of an `{"errors": [{"field": .., "message": ..}]}` body.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FieldError {
+    /// The field the server complained about.
+    #[serde(default)]
+    pub field: Option<String>,
+    /// The complaint (redacted).
+    #[serde(default)]
+    pub message: String,
+}
+
+/// What kind of transport failure happened. This decides whether a request may have reached
+/// the server, and so whether it is safe to send again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The connection was never made (DNS, refused, TLS handshake, connect timeout):
+    /// the request was certainly not received.
+    Connect,
+    /// No response in time: the request may have been received.
+    Timeout,
+    /// The connection broke while sending or receiving: the request may have been received.
+    Io,
+    /// The response was larger than `Config::max_response_bytes`.
+    ResponseTooLarge,
+    /// Anything else the transport reported.
+    Other,
+}
+
+impl TransportErrorKind {
+    /// Whether the request certainly did not reach the server.
+    pub fn never_sent(self) -> bool {
+        matches!(self, TransportErrorKind::Connect)
+    }
+}
+
+impl fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransportErrorKind::Connect => "connect",
+            TransportErrorKind::Timeout => "timeout",
+            TransportErrorKind::Io => "io",
+            TransportErrorKind::ResponseTooLarge => "response too large",
+            TransportErrorKind::Other => "other",
+        })
+    }
+}
+
+/// A transport failure as a transport driver reports it to the core (see
+/// [`crate::Exchange::on_response`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportError {
+    /// What kind of failure.
+    pub kind: TransportErrorKind,
+    /// A short description. Drivers must not put URLs or credentials here; the core redacts
+    /// email addresses anyway.
+    pub message: String,
+}
+
+impl TransportError {
+    /// A transport error of `kind`.
+    pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
+        TransportError {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<TransportError> for Error {
+    fn from(e: TransportError) -> Self {
+        Error::Transport {
+            kind: e.kind,
+            message: redact(&e.message),
+        }
+    }
+}
+
+impl Error {
+    /// An [`Error::InvalidInput`] for `field` breaking `reason`.
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// The server's `Retry-After`, for a rate limit or another status that carried one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RateLimit { retry_after } | Error::Api { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the response that caused this error, if there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::NotAuthorized { .. } => Some(401),
+            Error::AuthorNotAuthorized => Some(500),
+            Error::RateLimit { .. } => Some(429),
+            Error::Api { status, .. } | Error::Decode { status, .. } => Some(*status),
+            Error::InvalidInput { .. } | Error::Transport { .. } => None,
+        }
+    }
+
+    /// Whether the request certainly never left the process (bad input, or no connection).
+    pub fn never_sent(&self) -> bool {
+        match self {
+            Error::InvalidInput { .. } => true,
+            Error::Transport { kind, .. } => kind.never_sent(),
+            _ => false,
+        }
+    }
+}
+
+struct RetryAfterSuffix(Option<Duration>);
+
+impl fmt::Display for RetryAfterSuffix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(d) => write!(f, "; retry after {}s", d.as_secs_f64()),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Replaces anything that looks like an email address with `<email>`.
+///
+/// Server messages sometimes echo the input (`"jane@acme.io is invalid"`); error messages of
+/// this crate must not carry subscriber addresses into logs.
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    // A simple scanner: find each '@', widen to the surrounding token, and replace the token
+    // when it has a local part and a dotted domain.
+    let bytes = text.as_bytes();
+    let mut start_of_rest = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'@' {
+            let mut lo = i;
+            while lo > start_of_rest && !is_email_boundary(bytes[lo - 1] as char) {
+                lo -= 1;
+            }
+            let mut hi = i + 1;
+            while hi < bytes.len() && !is_email_boundary(bytes[hi] as char) {
+                hi += 1;
+            }
+            let domain = text[i + 1..hi].trim_end_matches('.');
+            if lo < i && domain.contains('.') {
+                out.push_str(&text[start_of_rest..lo]);
+                out.push_str("<email>");
+                start_of_rest = hi;
+                i = hi;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out.push_str(&text[start_of_rest..]);
+    out
+}
+
+fn is_email_boundary(c: char) -> bool {
+    !(c.is_ascii_alphanumeric() || "._%+-'@".contains(c)) || !c.is_ascii()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_replaces_email_addresses_and_keeps_the_rest() {
+        assert_eq!(redact("jane@acme.io is invalid"), "<email> is invalid");
+        assert_eq!(
+            redact("from \"a.b+c@x.co.uk\", to <d@e.f>."),
+            "from \"<email>\", to <<email>>."
+        );
+        assert_eq!(redact("no address @ here"), "no address @ here");
+        assert_eq!(redact("handle @jane"), "handle @jane");
+        assert_eq!(redact(""), "");
+        assert_eq!(redact("ünïcode jane@acme.io ✓"), "ünïcode <email> ✓");
+    }
+
+    #[test]
+    fn rate_limit_display_mentions_the_wait() {
+        let e = Error::RateLimit {
+            retry_after: Some(Duration::from_secs(2)),
+        };
+        assert_eq!(e.to_string(), "rate limited (429); retry after 2s");
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(2)));
+    }
+
+    #[test]
+    fn errors_are_send_sync_and_std_errors() {
+        fn assert_traits<T: std::error::Error + Send + Sync + 'static>() {}
+        assert_traits::<Error>();
+    }
+}

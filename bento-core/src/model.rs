@@ -1,0 +1,111 @@
+//! Shapes shared by several API areas: the JSON:API-like resource envelope and batch counters.
+//!
+//! Response models are forward compatible: unknown keys are ignored, `null` where a string is
+//! expected reads as empty, ids arrive as strings or numbers, counters default to 0.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// A free-form JSON object (custom fields, event details, personalizations).
+pub type JsonMap = std::collections::HashMap<String, serde_json::Value>;
+
+/// `{"id": "..", "type": "..", "attributes": {..}}`, the shape of every `data` item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resource<A> {
+    /// The id, as a string (the API sends strings; numbers are accepted too).
+    #[serde(deserialize_with = "string_or_number")]
+    pub id: String,
+    /// The resource type (`visitors`, `tags`, `visitors-fields`, ...).
+    #[serde(rename = "type", default, deserialize_with = "nullable")]
+    pub kind: String,
+    /// The attributes.
+    pub attributes: A,
+}
+
+/// The counters of a batch write: `{"results": n, "failed": m}`.
+///
+/// `result` is accepted as an alias of `results` and a missing `failed` is 0, as the API's
+/// older answers have it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct BatchResult {
+    /// Records the API accepted (queued).
+    #[serde(alias = "result", default)]
+    pub results: u64,
+    /// Records the API did not accept.
+    #[serde(default)]
+    pub failed: u64,
+}
+
+impl fmt::Display for BatchResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.failed == 0 {
+            write!(f, "{}", self.results)
+        } else {
+            write!(f, "{} ({} failed)", self.results, self.failed)
+        }
+    }
+}
+
+/// Accepts a string or a number (ids) and returns it as a string.
+pub(crate) fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        S(String),
+        I(i64),
+        U(u64),
+        F(f64),
+    }
+    Ok(match Id::deserialize(d)? {
+        Id::S(s) => s,
+        Id::I(i) => i.to_string(),
+        Id::U(u) => u.to_string(),
+        Id::F(f) => f.to_string(),
+    })
+}
+
+/// Like [`string_or_number`], for optional ids.
+pub(crate) fn opt_string_or_number<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    struct Wrap(#[serde(deserialize_with = "string_or_number")] String);
+    Ok(Option::<Wrap>::deserialize(d)?.map(|w| w.0))
+}
+
+/// `null` reads as the type's default (e.g. a tag whose `name` is null).
+pub(crate) fn nullable<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_result_accepts_result_alias_and_missing_failed() {
+        let r: BatchResult = serde_json::from_str(r#"{"result":3}"#).unwrap();
+        assert_eq!(
+            r,
+            BatchResult {
+                results: 3,
+                failed: 0
+            }
+        );
+        let r: BatchResult = serde_json::from_str(r#"{"results":2,"failed":1}"#).unwrap();
+        assert_eq!(r.to_string(), "2 (1 failed)");
+    }
+
+    #[test]
+    fn resource_ids_may_be_numbers_and_types_null() {
+        let r: Resource<serde_json::Value> =
+            serde_json::from_str(r#"{"id":5510,"type":null,"attributes":{}}"#).unwrap();
+        assert_eq!(r.id, "5510");
+        assert_eq!(r.kind, "");
+    }
+}

@@ -1,0 +1,585 @@
+//! The seam between the core and the transports: [`Operation`] and [`Exchange`].
+//!
+//! An operation turns itself into an `http::Request<Vec<u8>>` and an `http::Response<Vec<u8>>`
+//! into its typed output. An [`Exchange`] runs one operation through the retry policy: the
+//! transport sends [`Exchange::request`], hands the outcome to [`Exchange::on_response`] together
+//! with the time and a jitter value, and either sleeps and sends again or returns the result.
+//!
+//! ```
+//! use bento::{ConfigBuilder, Exchange, Step, tags::GetTags};
+//! use std::time::SystemTime;
+//!
+//! let config = ConfigBuilder::new().publishable_key("pk").secret_key("sk").site_uuid("site").build()?;
+//! let op = GetTags::new();
+//! let mut exchange = Exchange::new(&op, &config)?;
+//! assert_eq!(exchange.request().uri(), "https://app.bentonow.com/api/v1/fetch/tags?site_uuid=site");
+//!
+//! // A transport would send the request; here the "server" answers directly.
+//! let response = http::Response::builder()
+//!     .status(200)
+//!     .body(br#"{"data":[{"id":"1","type":"tags","attributes":{"name":"vip","created_at":"2026-01-01T00:00:00Z"}}]}"#.to_vec())?;
+//! match exchange.on_response(Ok(response), SystemTime::UNIX_EPOCH, 0.5) {
+//!     Step::Done(result) => assert_eq!(result?[0].attributes.name, "vip"),
+//!     Step::Retry(_) => unreachable!("a 200 is final"),
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::time::{Duration, SystemTime};
+
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::config::Config;
+use crate::error::{AUTHOR_NOT_AUTHORIZED, Error, FieldError, TransportError, redact};
+use crate::retry::{AttemptOutcome, Idempotency, RetryDecision, parse_retry_after};
+
+/// One API operation: builds its request and parses its response. No I/O.
+pub trait Operation {
+    /// The typed result.
+    type Output;
+
+    /// Whether sending it twice is harmless (decides which failures are retried).
+    fn idempotency(&self) -> Idempotency;
+
+    /// Validates the input and builds the request. Invalid input is an
+    /// [`Error::InvalidInput`] and nothing is sent.
+    fn to_request(&self, config: &Config) -> Result<Request<Vec<u8>>, Error>;
+
+    /// Parses a 2xx body.
+    fn decode(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, Error>;
+
+    /// Parses any response: 2xx through [`Operation::decode`], everything else into the
+    /// matching [`Error`].
+    fn parse_response(&self, response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
+        if response.status().is_success() {
+            self.decode(response.status(), response.body())
+        } else {
+            Err(error_from_response(response, None))
+        }
+    }
+}
+
+/// What a transport does next.
+#[derive(Debug)]
+pub enum Step<T> {
+    /// Wait this long, then send [`Exchange::request`] again.
+    Retry(Duration),
+    /// The final result.
+    Done(Result<T, Error>),
+}
+
+/// One operation on its way through the retry policy. See the [module docs](self).
+#[derive(Debug)]
+pub struct Exchange<'a, O: Operation> {
+    op: &'a O,
+    config: &'a Config,
+    request: Request<Vec<u8>>,
+    retries: u32,
+}
+
+impl<'a, O: Operation> Exchange<'a, O> {
+    /// Validates and builds the request once; retries reuse it byte for byte.
+    pub fn new(op: &'a O, config: &'a Config) -> Result<Self, Error> {
+        let request = op.to_request(config)?;
+        Ok(Exchange {
+            op,
+            config,
+            request,
+            retries: 0,
+        })
+    }
+
+    /// The request to send (the same one on every attempt).
+    pub fn request(&self) -> &Request<Vec<u8>> {
+        &self.request
+    }
+
+    /// How many retries were made so far.
+    pub fn retries(&self) -> u32 {
+        self.retries
+    }
+
+    /// Feeds the outcome of one attempt. `now` and `jitter` (in `[0, 1)`) are the transport's;
+    /// the core reads neither a clock nor randomness.
+    pub fn on_response(
+        &mut self,
+        outcome: Result<Response<Vec<u8>>, TransportError>,
+        now: SystemTime,
+        jitter: f64,
+    ) -> Step<O::Output> {
+        let attempt = match &outcome {
+            Ok(response) => AttemptOutcome::from_parts(response.status(), response.headers()),
+            Err(e) => AttemptOutcome::Transport(e.kind),
+        };
+        let decision =
+            self.config
+                .retry
+                .decide(self.op.idempotency(), self.retries, attempt, now, jitter);
+        match decision {
+            RetryDecision::RetryAfter(delay) => {
+                self.retries += 1;
+                Step::Retry(delay)
+            }
+            RetryDecision::Stop => Step::Done(match outcome {
+                Ok(response) if response.status().is_success() => {
+                    self.op.decode(response.status(), response.body())
+                }
+                Ok(response) => Err(error_from_response(&response, Some(now))),
+                Err(e) => Err(e.into()),
+            }),
+        }
+    }
+}
+
+/// Classifies a non-2xx response. `now` turns an HTTP-date `Retry-After` into a duration (when
+/// absent, only delay-seconds are understood).
+pub fn error_from_response(response: &Response<Vec<u8>>, now: Option<SystemTime>) -> Error {
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, now.unwrap_or(SystemTime::UNIX_EPOCH)))
+        // Without a clock an HTTP-date cannot be resolved; don't report a bogus huge wait.
+        .filter(|d| now.is_some() || *d < Duration::from_secs(365 * 24 * 3600));
+    let body = ErrorBody::parse(response.body());
+    if body.message.as_deref() == Some(AUTHOR_NOT_AUTHORIZED) {
+        return Error::AuthorNotAuthorized;
+    }
+    match status {
+        401 => Error::NotAuthorized {
+            message: body.summary().unwrap_or_else(|| "Unauthorized".to_owned()),
+        },
+        429 => Error::RateLimit { retry_after },
+        _ => Error::Api {
+            status,
+            message: body.summary().unwrap_or_else(|| {
+                response
+                    .status()
+                    .canonical_reason()
+                    .unwrap_or("unknown status")
+                    .to_owned()
+            }),
+            field_errors: body.field_errors,
+            retry_after,
+        },
+    }
+}
+
+/// The parts of an error body the API uses: `{"error": ..}`, `{"errors": [{field, message}]}`,
+/// `{"message": ..}`, or a non-JSON body (text, an HTML error page).
+struct ErrorBody {
+    message: Option<String>,
+    field_errors: Vec<FieldError>,
+    snippet: Option<String>,
+}
+
+impl ErrorBody {
+    fn parse(body: &[u8]) -> ErrorBody {
+        let mut parsed = ErrorBody {
+            message: None,
+            field_errors: Vec::new(),
+            snippet: None,
+        };
+        match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(serde_json::Value::Object(map)) => {
+                parsed.message = ["error", "message"].iter().find_map(|k| match map.get(*k) {
+                    Some(serde_json::Value::String(s)) => Some(s.clone()),
+                    Some(v @ serde_json::Value::Object(_)) => Some(v.to_string()),
+                    _ => None,
+                });
+                if let Some(serde_json::Value::Array(items)) = map.get("errors") {
+                    parsed.field_errors = items
+                        .iter()
+                        .map(|item| match item {
+                            serde_json::Value::String(s) => FieldError {
+                                field: None,
+                                message: redact(s),
+                            },
+                            other => serde_json::from_value::<FieldError>(other.clone())
+                                .map(|mut fe| {
+                                    fe.message = redact(&fe.message);
+                                    fe
+                                })
+                                .unwrap_or(FieldError {
+                                    field: None,
+                                    message: redact(&other.to_string()),
+                                }),
+                        })
+                        .collect();
+                }
+                if parsed.message.is_none() && parsed.field_errors.is_empty() {
+                    parsed.snippet = Some(snippet(&serde_json::Value::Object(map).to_string()));
+                }
+            }
+            Ok(other) => parsed.snippet = Some(snippet(&other.to_string())),
+            Err(_) => {
+                let text = String::from_utf8_lossy(body);
+                if !text.trim().is_empty() {
+                    parsed.snippet = Some(snippet(&strip_tags(&text)));
+                }
+            }
+        }
+        parsed
+    }
+
+    fn summary(&self) -> Option<String> {
+        if let Some(m) = &self.message {
+            return Some(redact(m));
+        }
+        if !self.field_errors.is_empty() {
+            return Some(
+                self.field_errors
+                    .iter()
+                    .map(|e| match &e.field {
+                        Some(f) => format!("{f} {}", e.message),
+                        None => e.message.clone(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            );
+        }
+        self.snippet.clone()
+    }
+}
+
+/// At most 200 characters of a body, whitespace collapsed and emails redacted.
+fn snippet(text: &str) -> String {
+    const MAX: usize = 200;
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out: String = collapsed.chars().take(MAX).collect();
+    if collapsed.chars().count() > MAX {
+        out.push('…');
+    }
+    redact(&out)
+}
+
+/// Drops `<...>` markup so an HTML error page reads as its text.
+fn strip_tags(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(4096));
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+        if out.len() > 4096 {
+            break;
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request building, shared by every API module.
+
+/// A request under construction: method, path below the base URL, query, body.
+#[derive(Debug)]
+pub(crate) struct RequestSpec {
+    method: Method,
+    path: String,
+    query: Vec<(String, String)>,
+    body: Option<(Vec<u8>, &'static str)>,
+}
+
+impl RequestSpec {
+    pub(crate) fn new(method: Method, path: impl Into<String>) -> Self {
+        RequestSpec {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+        }
+    }
+    pub(crate) fn get(path: impl Into<String>) -> Self {
+        Self::new(Method::GET, path)
+    }
+    pub(crate) fn post(path: impl Into<String>) -> Self {
+        Self::new(Method::POST, path)
+    }
+
+    pub(crate) fn query(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((key.into(), value.into()));
+        self
+    }
+
+    pub(crate) fn query_opt(self, key: &'static str, value: Option<impl ToString>) -> Self {
+        match value {
+            Some(v) => self.query(key, v.to_string()),
+            None => self,
+        }
+    }
+
+    pub(crate) fn json(mut self, body: &impl Serialize) -> Result<Self, Error> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| Error::invalid("body", format!("cannot be serialized as JSON: {e}")))?;
+        self.body = Some((bytes, "application/json"));
+        Ok(self)
+    }
+
+    pub(crate) fn form(mut self, pairs: &[(&str, &str)]) -> Self {
+        let mut ser = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in pairs {
+            ser.append_pair(k, v);
+        }
+        self.body = Some((
+            ser.finish().into_bytes(),
+            "application/x-www-form-urlencoded",
+        ));
+        self
+    }
+
+    /// The final request: base URL + path + `?site_uuid=..&..`, Basic auth, `User-Agent`,
+    /// `Accept`, and `Content-Type` when there is a body.
+    pub(crate) fn build(self, config: &Config) -> Result<Request<Vec<u8>>, Error> {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query.append_pair("site_uuid", &config.site_uuid);
+        for (k, v) in &self.query {
+            query.append_pair(k, v);
+        }
+        let uri = format!("{}{}?{}", config.base_url, self.path, query.finish());
+        let mut builder = Request::builder()
+            .method(self.method)
+            .uri(uri)
+            .header(header::AUTHORIZATION, header_value(&config.authorization)?)
+            .header(header::USER_AGENT, header_value(&config.user_agent)?)
+            .header(header::ACCEPT, "application/json");
+        let body = match self.body {
+            Some((bytes, content_type)) => {
+                builder = builder.header(header::CONTENT_TYPE, content_type);
+                bytes
+            }
+            None => Vec::new(),
+        };
+        builder
+            .body(body)
+            .map_err(|e| Error::invalid("request", format!("cannot build the request: {e}")))
+    }
+}
+
+fn header_value(value: &str) -> Result<HeaderValue, Error> {
+    // `Config` already checked these are printable ASCII; this cannot fail for a valid config,
+    // and never echoes the value (it may be the Authorization header).
+    HeaderValue::from_str(value)
+        .map_err(|_| Error::invalid("config", "contains a character not allowed in a header"))
+}
+
+/// Percent-encodes one path segment (ids come from users and from list responses).
+pub(crate) fn path_segment(field: &str, id: &str) -> Result<String, Error> {
+    let id = id.trim();
+    if id.is_empty() {
+        return Err(Error::invalid(field, "must not be blank"));
+    }
+    Ok(percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC).to_string())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Response decoding, shared by every API module.
+
+/// Parses a JSON body into `T`.
+pub(crate) fn decode_json<T: DeserializeOwned>(
+    status: StatusCode,
+    body: &[u8],
+) -> Result<T, Error> {
+    serde_json::from_slice(body).map_err(|e| Error::Decode {
+        status: status.as_u16(),
+        message: redact(&format!("unexpected response body: {e}")),
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct Envelope<T> {
+    #[serde(default = "Option::default")]
+    data: Option<T>,
+}
+
+/// `{"data": T}` → `Some(T)`; `{"data": null}` and `{}` → `None` (the API's "not found").
+pub(crate) fn decode_data<T: DeserializeOwned>(
+    status: StatusCode,
+    body: &[u8],
+) -> Result<Option<T>, Error> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    Ok(decode_json::<Envelope<T>>(status, body)?.data)
+}
+
+/// `{"data": [T]}` → the list; `{"data": null}` and `{}` → empty.
+pub(crate) fn decode_list<T: DeserializeOwned>(
+    status: StatusCode,
+    body: &[u8],
+) -> Result<Vec<T>, Error> {
+    Ok(decode_data::<Vec<T>>(status, body)?.unwrap_or_default())
+}
+
+/// `{"data": T}` or `{"data": [T, ..]}` (older API versions) → `T`; missing → a decode error.
+pub(crate) fn decode_created<T: DeserializeOwned>(
+    status: StatusCode,
+    body: &[u8],
+) -> Result<T, Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany<T> {
+        One(T),
+        Many(Vec<T>),
+    }
+    let missing = || Error::Decode {
+        status: status.as_u16(),
+        message: "the response has no `data`".to_owned(),
+    };
+    match decode_data::<OneOrMany<T>>(status, body)? {
+        Some(OneOrMany::One(t)) => Ok(t),
+        Some(OneOrMany::Many(list)) => list.into_iter().next().ok_or_else(missing),
+        None => Err(missing()),
+    }
+}
+
+/// Implements [`Operation`] for a type from a compact description. Every API module uses it
+/// so that each endpoint reads as: method and path, input checks, output shape.
+macro_rules! operation {
+    (
+        $ty:ty => $out:ty, $idem:ident,
+        request($self_:ident, $config:ident) $build:block
+        decode($status:ident, $body:ident) $decode:block
+    ) => {
+        impl $crate::operation::Operation for $ty {
+            type Output = $out;
+            fn idempotency(&self) -> $crate::retry::Idempotency {
+                $crate::retry::Idempotency::$idem
+            }
+            fn to_request(
+                &$self_,
+                $config: &$crate::config::Config,
+            ) -> Result<http::Request<Vec<u8>>, $crate::error::Error> $build
+            fn decode(
+                &self,
+                $status: http::StatusCode,
+                $body: &[u8],
+            ) -> Result<$out, $crate::error::Error> $decode
+        }
+    };
+}
+pub(crate) use operation;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, headers: &[(&str, &str)], body: &str) -> Response<Vec<u8>> {
+        let mut b = Response::builder().status(status);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        b.body(body.as_bytes().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn error_bodies_are_classified_by_status_and_shape() {
+        let e = error_from_response(&response(401, &[], r#"{"error":"Unauthorized"}"#), None);
+        assert_eq!(
+            e,
+            Error::NotAuthorized {
+                message: "Unauthorized".into()
+            }
+        );
+        let e = error_from_response(
+            &response(
+                500,
+                &[],
+                r#"{"error":"Author not authorized to send on this account"}"#,
+            ),
+            None,
+        );
+        assert_eq!(e, Error::AuthorNotAuthorized);
+        let e = error_from_response(&response(429, &[("retry-after", "7")], ""), None);
+        assert_eq!(
+            e,
+            Error::RateLimit {
+                retry_after: Some(Duration::from_secs(7))
+            }
+        );
+        let e = error_from_response(
+            &response(
+                422,
+                &[],
+                r#"{"errors":[{"field":"email","message":"jane@acme.io is invalid"}]}"#,
+            ),
+            None,
+        );
+        match e {
+            Error::Api {
+                status: 422,
+                message,
+                field_errors,
+                ..
+            } => {
+                assert_eq!(message, "email <email> is invalid");
+                assert_eq!(field_errors[0].field.as_deref(), Some("email"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn html_and_text_bodies_become_short_snippets() {
+        let html = format!(
+            "<html><head><title>502 Bad Gateway</title></head><body><h1>cloudflare</h1>{}</body></html>",
+            "x".repeat(5000)
+        );
+        match error_from_response(
+            &response(502, &[("content-type", "text/html")], &html),
+            None,
+        ) {
+            Error::Api {
+                status, message, ..
+            } => {
+                assert_eq!(status, 502);
+                assert!(
+                    message.starts_with("502 Bad Gateway cloudflare"),
+                    "{message}"
+                );
+                assert!(message.chars().count() <= 201);
+            }
+            other => panic!("{other:?}"),
+        }
+        match error_from_response(&response(404, &[], ""), None) {
+            Error::Api { message, .. } => assert_eq!(message, "Not Found"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn not_found_envelopes_decode_to_none() {
+        let ok = StatusCode::OK;
+        assert_eq!(decode_data::<u32>(ok, br#"{"data":null}"#).unwrap(), None);
+        assert_eq!(decode_data::<u32>(ok, b"{}").unwrap(), None);
+        assert_eq!(decode_data::<u32>(ok, b"").unwrap(), None);
+        assert_eq!(decode_data::<u32>(ok, br#"{"data":5}"#).unwrap(), Some(5));
+        assert_eq!(decode_list::<u32>(ok, b"{}").unwrap(), Vec::<u32>::new());
+        assert_eq!(decode_created::<u32>(ok, br#"{"data":[3,4]}"#).unwrap(), 3);
+        assert!(matches!(
+            decode_created::<u32>(ok, b"{}"),
+            Err(Error::Decode { .. })
+        ));
+        assert!(matches!(
+            decode_data::<u32>(ok, b"<html>"),
+            Err(Error::Decode { status: 200, .. })
+        ));
+    }
+
+    #[test]
+    fn path_segments_are_encoded_and_blank_ids_rejected() {
+        assert_eq!(path_segment("id", " a/b c ").unwrap(), "a%2Fb%20c");
+        assert_eq!(
+            path_segment("sequence_id", "  ").unwrap_err(),
+            Error::invalid("sequence_id", "must not be blank")
+        );
+    }
+}
