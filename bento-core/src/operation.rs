@@ -377,7 +377,14 @@ pub(crate) fn path_segment(field: &str, id: &str) -> Result<String, Error> {
     if id.is_empty() {
         return Err(Error::invalid(field, "must not be blank"));
     }
-    Ok(percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC).to_string())
+    // Everything but RFC 3986's unreserved characters, so ids such as `sequence_8fk2` stay
+    // readable while `/`, `?` or spaces cannot change the route.
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    Ok(percent_encoding::utf8_percent_encode(id, SEGMENT).to_string())
 }
 
 // ---------------------------------------------------------------------------------------------

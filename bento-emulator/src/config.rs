@@ -1,0 +1,103 @@
+//! Emulator configuration: a plain struct with public fields and sensible defaults.
+
+use crate::faults::FaultRule;
+use crate::fixture::Fixture;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+/// Default publishable key (HTTP Basic user name).
+pub const DEFAULT_PUBLISHABLE_KEY: &str = "pk_emulator_publishable";
+/// Default secret key (HTTP Basic password).
+pub const DEFAULT_SECRET_KEY: &str = "sk_emulator_secret";
+/// Default site uuid.
+pub const DEFAULT_SITE_UUID: &str = "emulator-site-0000";
+
+/// Which request-rate profile to enforce (§1.8). Off by default, like a local dev server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RateLimit {
+    /// No limiting.
+    #[default]
+    Off,
+    /// The stricter published numbers (SKILL guardrails): 60 req/min for `/fetch/*` + `/batch/*`
+    /// together, 30 req/hour for `/stats/*`, counted per publishable key.
+    Strict,
+    /// Custom limits with the same buckets as `Strict`.
+    Custom {
+        /// Requests per minute shared by `/fetch/*` and `/batch/*`.
+        fetch_batch_per_minute: u32,
+        /// Requests per hour for `/stats/*`.
+        stats_per_hour: u32,
+    },
+}
+
+impl RateLimit {
+    /// (fetch+batch per minute, stats per hour), or None when off.
+    pub fn limits(self) -> Option<(u32, u32)> {
+        match self {
+            RateLimit::Off => None,
+            RateLimit::Strict => Some((60, 30)),
+            RateLimit::Custom {
+                fetch_batch_per_minute,
+                stats_per_hour,
+            } => Some((fetch_batch_per_minute, stats_per_hour)),
+        }
+    }
+}
+
+/// Everything the emulator can be told at start. Build it with `..Default::default()`.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// Interface to bind (default 127.0.0.1: never expose the emulator by accident).
+    pub host: IpAddr,
+    /// Port to bind; 0 picks a free one.
+    pub port: u16,
+    /// Accepted publishable key.
+    pub publishable_key: String,
+    /// Accepted secret key.
+    pub secret_key: String,
+    /// Accepted `site_uuid`.
+    pub site_uuid: String,
+    /// Answer 403 when the `User-Agent` header is missing or empty (Cloudflare behaviour, §1.4).
+    pub strict_user_agent: bool,
+    /// Rate-limit profile (§1.8).
+    pub rate_limit: RateLimit,
+    /// Seed data; `None` uses the built-in fixture (see [`Fixture::builtin`]).
+    pub fixture: Option<Fixture>,
+    /// Subscribers created by `/batch/subscribers` become visible to reads only after this delay
+    /// (the live import queue takes seconds to minutes, §1.9). Zero = immediately.
+    pub import_delay: Duration,
+    /// Author emails allowed as `from` in `/batch/emails` and broadcasts.
+    pub authors: Vec<String>,
+    /// Domains the blacklist endpoint reports as listed.
+    pub blacklisted_domains: Vec<String>,
+    /// IPs the blacklist endpoint reports as listed.
+    pub blacklisted_ips: Vec<String>,
+    /// Largest accepted request body in bytes; larger bodies get 413.
+    pub max_body_bytes: usize,
+    /// Fault rules active from the start.
+    pub faults: Vec<FaultRule>,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            publishable_key: DEFAULT_PUBLISHABLE_KEY.to_string(),
+            secret_key: DEFAULT_SECRET_KEY.to_string(),
+            site_uuid: DEFAULT_SITE_UUID.to_string(),
+            strict_user_agent: true,
+            rate_limit: RateLimit::Off,
+            fixture: None,
+            import_delay: Duration::ZERO,
+            authors: vec![
+                "sender@example.com".to_string(),
+                "team@example.com".to_string(),
+            ],
+            blacklisted_domains: vec!["spammy.example".to_string(), "blacklisted.test".to_string()],
+            blacklisted_ips: vec!["192.0.2.66".to_string(), "198.51.100.13".to_string()],
+            max_body_bytes: 16 * 1024 * 1024,
+            faults: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! The connection layer. Connections are served by hand (tokio accept loop + hyper `http1`) rather
+//! than by `axum::serve`, because two faults need control of the socket itself: dropping the
+//! connection without any response, and cutting a body short of its `Content-Length`.
+
+use crate::app::{RecordedRequest, Shared};
+use crate::faults::{FaultAction, HugeBody, TruncatedBody, html_page, normalize_path};
+use crate::params::Params;
+use crate::util::{error, iso, now_ms};
+use axum::Router;
+use axum::body::{Body, Bytes, to_bytes};
+use axum::response::Response;
+use http::request::Parts;
+use http::{HeaderValue, Request, StatusCode, Uri, header};
+use hyper::body::Incoming;
+use hyper::service::Service as _;
+use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+
+/// The two routers, built once per server.
+#[derive(Clone)]
+struct Routers {
+    api: Router,
+    admin: Router,
+}
+
+/// Accepts connections until `shutdown` resolves, then lets in-flight requests finish (up to a
+/// few seconds) and returns.
+pub async fn serve(listener: TcpListener, app: Shared, shutdown: impl Future<Output = ()>) {
+    let routers = Routers {
+        api: crate::routes::router(app.clone()),
+        admin: crate::admin::router(app.clone()),
+    };
+    let (closing_tx, closing_rx) = watch::channel(false);
+    let mut tasks = JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    tasks.spawn(serve_conn(stream, app.clone(), routers.clone(), closing_rx.clone()));
+                }
+                // Out of file descriptors and the like: back off instead of spinning.
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            },
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+        }
+    }
+    drop(listener);
+    let _ = closing_tx.send(true);
+    let drain = async { while tasks.join_next().await.is_some() {} };
+    if tokio::time::timeout(Duration::from_secs(3), drain)
+        .await
+        .is_err()
+    {
+        tasks.abort_all();
+    }
+}
+
+async fn serve_conn(
+    stream: TcpStream,
+    app: Shared,
+    routers: Routers,
+    mut closing: watch::Receiver<bool>,
+) {
+    // A request that must "drop the connection" notifies this, and we drop the hyper connection
+    // (and with it the socket) without hyper ever writing a response.
+    let kill = Arc::new(Notify::new());
+    let svc_kill = kill.clone();
+    let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
+        let (app, routers, kill) = (app.clone(), routers.clone(), svc_kill.clone());
+        async move { Ok::<_, Infallible>(handle(app, routers, req, kill).await) }
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(stream), svc);
+    tokio::pin!(conn);
+    let mut shutting_down = false;
+    loop {
+        tokio::select! {
+            _ = conn.as_mut() => return,
+            () = kill.notified() => return,
+            _ = closing.changed(), if !shutting_down => {
+                shutting_down = true;
+                conn.as_mut().graceful_shutdown();
+            }
+        }
+    }
+}
+
+enum Outcome {
+    Respond(Response),
+    Drop,
+}
+
+async fn handle(
+    app: Shared,
+    routers: Routers,
+    req: Request<Incoming>,
+    kill: Arc<Notify>,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let bytes = match to_bytes(Body::new(body), app.config.max_body_bytes).await {
+        Ok(b) => b,
+        Err(_) => return error(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large"),
+    };
+    let path = parts.uri.path();
+    if path == "/__emulator" || path.starts_with("/__emulator/") {
+        return call(
+            &routers.admin,
+            Request::from_parts(parts, Body::from(bytes)),
+        )
+        .await;
+    }
+    let mut headers = BTreeMap::new();
+    for (name, value) in &parts.headers {
+        let v = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        headers
+            .entry(name.as_str().to_string())
+            .and_modify(|e: &mut String| {
+                e.push_str(", ");
+                e.push_str(&v);
+            })
+            .or_insert(v);
+    }
+    let id = app.log().push(RecordedRequest {
+        id: 0,
+        method: parts.method.to_string(),
+        path: path.to_string(),
+        query: parts.uri.query().map(str::to_string),
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+        status: None,
+        faults: Vec::new(),
+        received_at: iso(now_ms()),
+    });
+    let (outcome, faults) = with_faults(&app, &routers, parts, bytes).await;
+    match outcome {
+        Outcome::Respond(res) => {
+            app.log().finish(id, Some(res.status().as_u16()), faults);
+            res
+        }
+        Outcome::Drop => {
+            app.log().finish(id, None, faults);
+            kill.notify_one();
+            // Never answer; the connection task drops the socket.
+            std::future::pending().await
+        }
+    }
+}
+
+async fn with_faults(
+    app: &Shared,
+    routers: &Routers,
+    parts: Parts,
+    bytes: Bytes,
+) -> (Outcome, Vec<String>) {
+    let path = parts.uri.path();
+    let decision = if path == "/api/v1" || path.starts_with("/api/v1/") {
+        app.faults()
+            .decide(parts.method.as_str(), &normalize_path(path))
+    } else {
+        Default::default()
+    };
+    let faults: Vec<String> = decision.applied.iter().map(|s| s.to_string()).collect();
+    if decision.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(decision.latency_ms)).await;
+    }
+    let raw = |status: u16, ctype: &str, body: Body| -> Outcome {
+        let mut res = Response::new(body);
+        *res.status_mut() =
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if let Ok(v) = HeaderValue::from_str(ctype) {
+            res.headers_mut().insert(header::CONTENT_TYPE, v);
+        }
+        Outcome::Respond(res)
+    };
+    let outcome = match decision.action {
+        None => Outcome::Respond(normal(app, routers, parts, bytes).await),
+        Some(FaultAction::Status {
+            status,
+            body,
+            retry_after,
+            content_type,
+        }) => {
+            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let (text, ctype) = match body {
+                Some(Value::String(s)) => (s, "text/plain; charset=utf-8"),
+                Some(v) => (v.to_string(), "application/json; charset=utf-8"),
+                None => (
+                    json!({"error": code.canonical_reason().unwrap_or("Error")}).to_string(),
+                    "application/json; charset=utf-8",
+                ),
+            };
+            let mut out = raw(
+                status,
+                content_type.as_deref().unwrap_or(ctype),
+                Body::from(text),
+            );
+            if let (Outcome::Respond(res), Some(secs)) = (&mut out, retry_after)
+                && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+            {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            out
+        }
+        Some(FaultAction::Latency { .. }) => {
+            Outcome::Respond(normal(app, routers, parts, bytes).await)
+        }
+        Some(FaultAction::DropConnection { after_handling }) => {
+            if after_handling {
+                let _ = normal(app, routers, parts, bytes).await;
+            }
+            Outcome::Drop
+        }
+        Some(FaultAction::MalformedJson { status }) => raw(
+            status,
+            "application/json; charset=utf-8",
+            Body::from(r#"{"results": 1, "failed": 0, "data": {"id": "80"#),
+        ),
+        Some(FaultAction::Html { status }) => raw(
+            status,
+            "text/html; charset=UTF-8",
+            Body::from(html_page(status)),
+        ),
+        Some(FaultAction::HugeBody { status, megabytes }) => {
+            let body = HugeBody::new(u64::from(megabytes) * 1024 * 1024);
+            let len = body.len();
+            let mut out = raw(status, "application/json; charset=utf-8", body.into_body());
+            if let Outcome::Respond(res) = &mut out {
+                res.headers_mut()
+                    .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+            }
+            out
+        }
+        Some(FaultAction::TruncatedBody { status, body }) => {
+            let (status, ctype, full) = match body {
+                Some(b) => (
+                    status,
+                    "application/json; charset=utf-8".to_string(),
+                    Bytes::from(b),
+                ),
+                None => {
+                    let res = normal(app, routers, parts, bytes).await;
+                    let status = res.status().as_u16();
+                    let ctype = res
+                        .headers()
+                        .get(header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("application/json")
+                        .to_string();
+                    let full = to_bytes(res.into_body(), usize::MAX)
+                        .await
+                        .unwrap_or_default();
+                    (status, ctype, full)
+                }
+            };
+            // Declare the full length, send at most half (and at least one byte short).
+            let declared = full.len().max(2);
+            let keep = (full.len() / 2).min(declared - 1);
+            let mut out = raw(
+                status,
+                &ctype,
+                Body::new(TruncatedBody::new(full.slice(..keep))),
+            );
+            if let Outcome::Respond(res) = &mut out {
+                res.headers_mut()
+                    .insert(header::CONTENT_LENGTH, HeaderValue::from(declared));
+            }
+            out
+        }
+    };
+    (outcome, faults)
+}
+
+/// The un-faulted path: User-Agent check, parameter parsing, routing.
+async fn normal(app: &Shared, routers: &Routers, mut parts: Parts, bytes: Bytes) -> Response {
+    if app.config.strict_user_agent {
+        let ua = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if ua.trim().is_empty() {
+            // Cloudflare blocks UA-less requests before they reach the API (§1.4).
+            return error(StatusCode::FORBIDDEN, "Forbidden");
+        }
+    }
+    let path = parts.uri.path();
+    if path != "/api/v1" && !path.starts_with("/api/v1/") {
+        return error(StatusCode::NOT_FOUND, "Not Found");
+    }
+    // Rails ignores a trailing slash; axum doesn't, so strip it.
+    if path.len() > 1 && path.ends_with('/') {
+        let trimmed = path.trim_end_matches('/');
+        let pq = match parts.uri.query() {
+            Some(q) => format!("{trimmed}?{q}"),
+            None => trimmed.to_string(),
+        };
+        if let Ok(uri) = pq.parse::<Uri>() {
+            parts.uri = uri;
+        }
+    }
+    let ctype = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let params = Params::parse(parts.uri.query(), ctype, &bytes);
+    parts.extensions.insert(Arc::new(params));
+    call(&routers.api, Request::from_parts(parts, Body::from(bytes))).await
+}
+
+async fn call(router: &Router, req: Request<Body>) -> Response {
+    match TowerToHyperService::new(router.clone()).call(req).await {
+        Ok(res) => res,
+        Err(never) => match never {},
+    }
+}

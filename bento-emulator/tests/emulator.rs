@@ -1,0 +1,1400 @@
+//! Integration tests: a real HTTP client (ureq, blocking) against `Emulator::start`.
+//! One test binary; modules group the behaviours.
+
+use base64::Engine;
+use bento_emulator::{Emulator, EmulatorConfig, FaultAction, FaultRule, RateLimit};
+use serde_json::{Value, json};
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+// ---- helpers ---------------------------------------------------------------------------------
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        // No automatic User-Agent: tests decide whether one is sent.
+        .user_agent(ureq::config::AutoHeaderValue::None)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into()
+}
+
+fn start() -> Emulator {
+    Emulator::start(EmulatorConfig::default()).expect("emulator starts")
+}
+
+fn basic(pk: &str, sk: &str) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{pk}:{sk}"))
+    )
+}
+
+/// A raw response: status, headers we care about, body text.
+struct Res {
+    status: u16,
+    retry_after: Option<String>,
+    content_type: String,
+    text: String,
+}
+
+impl Res {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+}
+
+/// Sends a request through a fresh agent. `path` is relative to `/api/v1` and may carry a query;
+/// `site_uuid` is appended to the query unless `with_site` is false.
+struct Req<'a> {
+    emu: &'a Emulator,
+    method: &'a str,
+    path: String,
+    body: Option<(String, &'static str)>,
+    auth: Option<String>,
+    ua: Option<&'static str>,
+    with_site: bool,
+}
+
+impl<'a> Req<'a> {
+    fn new(emu: &'a Emulator, method: &'a str, path: &str) -> Self {
+        Req {
+            emu,
+            method,
+            path: path.to_string(),
+            body: None,
+            auth: Some(basic(emu.publishable_key(), emu.secret_key())),
+            ua: Some("bento-rust-tests"),
+            with_site: true,
+        }
+    }
+    fn json(mut self, v: Value) -> Self {
+        self.body = Some((v.to_string(), "application/json"));
+        self
+    }
+    fn form(mut self, s: &str) -> Self {
+        self.body = Some((s.to_string(), "application/x-www-form-urlencoded"));
+        self
+    }
+    fn url(&self) -> String {
+        let mut url = format!("{}{}", self.emu.base_url(), self.path);
+        if self.with_site {
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str("site_uuid=");
+            url.push_str(self.emu.site_uuid());
+        }
+        url
+    }
+    fn try_send(self) -> Result<Res, ureq::Error> {
+        let mut b = http::Request::builder().method(self.method).uri(self.url());
+        if let Some(a) = &self.auth {
+            b = b.header("Authorization", a);
+        }
+        if let Some(ua) = self.ua {
+            b = b.header("User-Agent", ua);
+        }
+        let body = match &self.body {
+            Some((text, ct)) => {
+                b = b.header("Content-Type", *ct);
+                text.clone().into_bytes()
+            }
+            None => Vec::new(),
+        };
+        let req = b.body(body).expect("valid request");
+        let mut res = agent().run(req)?;
+        let status = res.status().as_u16();
+        let h = |n: &str| {
+            res.headers()
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let retry_after = h("retry-after");
+        let content_type = h("content-type").unwrap_or_default();
+        let text = res
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_string()?;
+        Ok(Res {
+            status,
+            retry_after,
+            content_type,
+            text,
+        })
+    }
+    fn send(self) -> Res {
+        let what = format!("{} {}", self.method, self.path);
+        self.try_send()
+            .unwrap_or_else(|e| panic!("{what}: transport error {e}"))
+    }
+}
+
+fn get<'a>(emu: &'a Emulator, path: &str) -> Req<'a> {
+    Req::new(emu, "GET", path)
+}
+fn post<'a>(emu: &'a Emulator, path: &str, body: Value) -> Req<'a> {
+    Req::new(emu, "POST", path).json(body)
+}
+
+fn import(emu: &Emulator, subscribers: Value) -> Value {
+    let r = post(
+        emu,
+        "/batch/subscribers",
+        json!({ "subscribers": subscribers }),
+    )
+    .send();
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.json()
+}
+
+fn find(emu: &Emulator, email: &str) -> Value {
+    let r = get(emu, &format!("/fetch/subscribers?email={email}")).send();
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.json()["data"].clone()
+}
+
+fn assert_envelope(item: &Value, ty: &str) {
+    assert!(item["id"].is_string(), "id must be a string: {item}");
+    assert_eq!(item["type"], ty, "{item}");
+    assert!(item["attributes"].is_object(), "{item}");
+}
+
+fn admin(emu: &Emulator, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let mut b = http::Request::builder()
+        .method(method)
+        .uri(format!("{}{}", emu.admin_url(), path));
+    let bytes = match body {
+        Some(v) => {
+            b = b.header("Content-Type", "application/json");
+            v.to_string().into_bytes()
+        }
+        None => Vec::new(),
+    };
+    let mut res = agent().run(b.body(bytes).unwrap()).expect("admin call");
+    let status = res.status().as_u16();
+    let text = res.body_mut().read_to_string().unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+// ---- contract: shapes per endpoint ------------------------------------------------------------
+
+mod contract {
+    use super::*;
+
+    #[test]
+    fn import_then_find_returns_the_subscriber_envelope_with_string_ids_and_flat_fields() {
+        let emu = start();
+        let r = import(
+            &emu,
+            json!([{"email": "Jane@Acme.io", "first_name": "Jane", "plan": "pro", "tags": "vip, customer"}]),
+        );
+        assert_eq!(r, json!({"results": 1, "failed": 0}));
+        let s = find(&emu, "jane@acme.io");
+        assert_envelope(&s, "visitors");
+        let a = &s["attributes"];
+        assert_eq!(a["email"], "jane@acme.io");
+        assert_eq!(a["fields"]["first_name"], "Jane");
+        assert_eq!(a["fields"]["plan"], "pro");
+        assert!(a["unsubscribed_at"].is_null());
+        assert_eq!(a["uuid"].as_str().unwrap().len(), 36);
+        let tag_ids = a["cached_tag_ids"].as_array().unwrap();
+        assert_eq!(tag_ids.len(), 2);
+        assert!(tag_ids.iter().all(Value::is_string));
+        // Lookup by uuid finds the same record.
+        let by_uuid = get(
+            &emu,
+            &format!("/fetch/subscribers?uuid={}", a["uuid"].as_str().unwrap()),
+        )
+        .send()
+        .json();
+        assert_eq!(by_uuid["data"]["id"], s["id"]);
+    }
+
+    #[test]
+    fn unknown_subscriber_is_200_with_data_null() {
+        let emu = start();
+        let r = get(&emu, "/fetch/subscribers?email=nobody@acme.io").send();
+        assert_eq!(r.status, 200);
+        assert_eq!(r.json(), json!({"data": null}));
+    }
+
+    #[test]
+    fn create_subscriber_returns_a_single_visitor() {
+        let emu = start();
+        let r = post(
+            &emu,
+            "/fetch/subscribers",
+            json!({"subscriber": {"email": "new@acme.io"}}),
+        )
+        .send();
+        assert_eq!(r.status, 200);
+        assert_envelope(&r.json()["data"], "visitors");
+        let bad = post(
+            &emu,
+            "/fetch/subscribers",
+            json!({"subscriber": {"email": "not-an-email"}}),
+        )
+        .send();
+        assert_eq!(bad.status, 422);
+    }
+
+    #[test]
+    fn tags_create_single_list_and_delete_discards() {
+        let emu = start();
+        let r = post(&emu, "/fetch/tags", json!({"tag": {"name": "vip"}})).send();
+        assert_eq!(r.status, 200);
+        let tag = r.json()["data"].clone();
+        assert_envelope(&tag, "tags");
+        assert_eq!(tag["attributes"]["name"], "vip");
+        assert!(tag["attributes"]["discarded_at"].is_null());
+        assert_eq!(tag["attributes"]["site_id"], 4410);
+        let list = get(&emu, "/fetch/tags").send().json();
+        assert_eq!(list["data"].as_array().unwrap().len(), 1);
+        let id = tag["id"].as_str().unwrap();
+        let del = Req::new(&emu, "DELETE", &format!("/fetch/tags/{id}"))
+            .json(json!({"tag": {"name": "vip"}}))
+            .send();
+        assert_eq!(del.status, 200);
+        assert_eq!(del.json()["message"], "Tag (vip) deleted successfully");
+        let list = get(&emu, "/fetch/tags").send().json();
+        assert!(list["data"][0]["attributes"]["discarded_at"].is_string());
+        let missing = Req::new(&emu, "DELETE", "/fetch/tags/999999")
+            .json(json!({"tag": {"name": "x"}}))
+            .send();
+        assert_eq!(missing.status, 404);
+    }
+
+    #[test]
+    fn field_create_derives_the_display_name_from_the_key() {
+        let emu = start();
+        for key in ["thisIsAKey", "this-is-a-key", "this_is_a_key"] {
+            let r = post(&emu, "/fetch/fields", json!({"field": {"key": key}})).send();
+            assert_eq!(r.status, 200);
+            let f = r.json()["data"].clone();
+            assert_envelope(&f, "visitors-fields");
+            assert_eq!(f["attributes"]["name"], "This Is A Key");
+            assert_eq!(f["attributes"]["key"], key);
+        }
+        assert_eq!(
+            get(&emu, "/fetch/fields").send().json()["data"]
+                .as_array()
+                .unwrap()
+                .len(),
+            3
+        );
+    }
+
+    #[test]
+    fn broadcasts_are_created_as_drafts_with_numeric_ids_and_listed_by_status() {
+        let emu = start();
+        let ok = json!({"name": "Launch", "subject": "We launched", "content": "<p>hi</p>", "type": "plain",
+            "from": {"email": "sender@example.com"}, "batch_size_per_hour": 1000});
+        let bad = json!({"name": "Bad one", "subject": "x", "content": "y", "type": "plain",
+            "from": {"email": "sender@example.com"}, "batch_size_per_hour": 1});
+        let r = post(&emu, "/batch/broadcasts", json!({"broadcasts": [ok, bad]}))
+            .send()
+            .json();
+        assert_eq!(r["results"], 1);
+        assert_eq!(r["failed"], 1);
+        assert!(r["broadcasts"][0]["id"].is_u64());
+        assert!(r["broadcasts"][0]["template_id"].is_u64());
+        assert_eq!(r["failures"][0]["index"], 1);
+        assert_eq!(
+            r["failures"][0]["error"],
+            "batch_size_per_hour must be between 10 and 250000"
+        );
+        // Default status is `sent`: only the fixture's broadcast, with a full template.
+        let sent = get(&emu, "/fetch/broadcasts").send().json();
+        assert_eq!(sent["data"].as_array().unwrap().len(), 1);
+        assert_envelope(&sent["data"][0], "broadcasts");
+        assert_eq!(
+            sent["data"][0]["attributes"]["template"]["subject"],
+            "June news"
+        );
+        let drafts = get(&emu, "/fetch/broadcasts?status=draft").send().json();
+        assert_eq!(drafts["data"].as_array().unwrap().len(), 1);
+        let tpl = &drafts["data"][0]["attributes"]["template"];
+        assert_eq!(
+            tpl.as_object().unwrap().len(),
+            1,
+            "drafts expose only template_id: {tpl}"
+        );
+        assert!(tpl["template_id"].is_u64());
+        let unknown = get(&emu, "/fetch/broadcasts?status=bogus").send().json();
+        assert_eq!(unknown, sent, "unknown status falls back to sent");
+    }
+
+    #[test]
+    fn sequences_list_and_append_templates_by_numeric_or_prefix_id() {
+        let emu = start();
+        let list = get(&emu, "/fetch/sequences").send().json();
+        let seq = &list["data"][0];
+        assert_envelope(seq, "sequences");
+        assert_eq!(seq["id"], "321");
+        assert_eq!(seq["attributes"]["prefix_id"], "sequence_8fk2onboard");
+        assert_eq!(
+            seq["attributes"]["email_templates"][0]["id"], 12345,
+            "integer ids inside email_templates"
+        );
+        let body = json!({"email_template": {"subject": "Day 7", "html": "<p>7</p>", "delay_interval": "days", "delay_interval_count": 7}});
+        let r = post(&emu, "/fetch/sequences/321/emails/templates", body.clone()).send();
+        assert_eq!(r.status, 200, "{}", r.text);
+        let t = r.json()["data"].clone();
+        assert_envelope(&t, "email_templates");
+        assert_eq!(t["attributes"]["subject"], "Day 7");
+        let r2 = post(
+            &emu,
+            "/fetch/sequences/sequence_8fk2onboard/emails/templates",
+            body.clone(),
+        )
+        .send();
+        assert_eq!(r2.status, 200);
+        let after = get(&emu, "/fetch/sequences").send().json();
+        assert_eq!(
+            after["data"][0]["attributes"]["email_templates"]
+                .as_array()
+                .unwrap()
+                .len(),
+            4
+        );
+        let missing = post(&emu, "/fetch/sequences/nope/emails/templates", body).send();
+        assert_eq!(missing.status, 404);
+    }
+
+    #[test]
+    fn templates_read_update_and_unknown_is_404() {
+        let emu = start();
+        let t = get(&emu, "/fetch/emails/templates/12345").send().json();
+        assert_envelope(&t["data"], "email_templates");
+        assert_eq!(t["data"]["id"], "12345");
+        let p = Req::new(&emu, "PATCH", "/fetch/emails/templates/12345")
+            .json(json!({"email_template": {"subject": "New"}}))
+            .send();
+        assert_eq!(p.status, 200);
+        assert_eq!(p.json()["data"]["attributes"]["subject"], "New");
+        let none = get(&emu, "/fetch/emails/templates/1").send();
+        assert_eq!(none.status, 404);
+        assert!(none.json()["error"].as_str().unwrap().contains("not found"));
+    }
+
+    #[test]
+    fn workflows_forms_segments_authors_have_the_documented_shapes() {
+        let emu = start();
+        let w = get(&emu, "/fetch/workflows").send().json();
+        assert_envelope(&w["data"][0], "workflows");
+        assert_eq!(w["data"][0]["attributes"]["status"], "live");
+        let f = get(&emu, "/fetch/responses?id=form-123").send().json();
+        assert_envelope(&f["data"][0], "events");
+        assert_eq!(
+            f["data"][0]["attributes"]["data"]["identity"]["email"],
+            "john@acme.io"
+        );
+        let segs = get(&emu, "/fetch/segments").send().json();
+        let names: Vec<&str> = segs["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["attributes"]["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            ["Customers", "Everyone", "Pro plan"],
+            "kept segments ordered by name"
+        );
+        assert_envelope(&segs["data"][0], "segments");
+        assert_eq!(
+            get(&emu, "/fetch/segments/1201").send().json()["data"]["id"],
+            "1201"
+        );
+        let gone = get(&emu, "/fetch/segments/1204").send();
+        assert_eq!(
+            (gone.status, gone.json()),
+            (404, json!({"error": "Segment not found"}))
+        );
+        let a = get(&emu, "/fetch/authors").send().json();
+        assert_eq!(a["data"][0]["attributes"]["email"], "sender@example.com");
+    }
+
+    #[test]
+    fn segment_match_follows_the_fixture_rule() {
+        let emu = start();
+        import(
+            &emu,
+            json!([{"email": "c@acme.io", "tags": "customer"}, {"email": "n@acme.io"}]),
+        );
+        let m = |email: &str| {
+            post(&emu, "/fetch/segments/1201/match", json!({"email": email}))
+                .send()
+                .json()
+        };
+        assert_eq!(
+            m("c@acme.io"),
+            json!({"data": {"segment_id": "1201", "email": "c@acme.io", "matches": true}})
+        );
+        assert_eq!(m("n@acme.io")["data"]["matches"], false);
+    }
+
+    #[test]
+    fn stats_are_flat_counters_reports_and_ads_objects() {
+        let emu = start();
+        import(
+            &emu,
+            json!([{"email": "a@acme.io", "plan": "pro"}, {"email": "b@acme.io"}]),
+        );
+        let site = get(&emu, "/stats/site").send().json();
+        assert_eq!(
+            site,
+            json!({"user_count": 2, "subscriber_count": 2, "unsubscriber_count": 0})
+        );
+        let seg = get(&emu, "/stats/segment?segment_id=1203").send().json();
+        assert_eq!(
+            seg,
+            json!({"user_count": 1, "subscriber_count": 1, "unsubscriber_count": 0})
+        );
+        assert_eq!(get(&emu, "/stats/segment?segment_id=9").send().status, 404);
+        let rep = get(&emu, "/stats/report?report_id=501").send().json();
+        assert_eq!(
+            rep,
+            json!({"data": 42, "chart_style": "counter", "report_type": "Reporting::Reports::VisitorCountReport", "report_name": "API Report"})
+        );
+        let none = get(&emu, "/stats/report?report_id=9").send();
+        assert_eq!(
+            (none.status, none.json()),
+            (404, json!({"error": "Report not found"}))
+        );
+        let ads = get(&emu, "/stats/ads?dimension=campaign").send().json();
+        assert_eq!(ads["dimension"], "campaign");
+        assert_eq!(ads["totals"]["revenueCents"], 129_900);
+        assert!(ads["breakdown"].is_array() && ads["chartData"].is_array());
+    }
+
+    #[test]
+    fn experimental_endpoints_answer_deterministically_from_body_or_query() {
+        let emu = start();
+        let v = |b: Value| post(&emu, "/experimental/validation", b).send().json();
+        assert_eq!(v(json!({"email": "jane@acme.io"})), json!({"valid": true}));
+        assert_eq!(
+            v(json!({"email": "x@mailinator.com"})),
+            json!({"valid": false})
+        );
+        let q = Req::new(&emu, "POST", "/experimental/validation?email=bad-email")
+            .send()
+            .json();
+        assert_eq!(q, json!({"valid": false}));
+        let j = post(
+            &emu,
+            "/experimental/jesses_ruleset",
+            json!({"email": "a@gmail.com", "block_free_providers": true}),
+        )
+        .send()
+        .json();
+        assert_eq!(
+            j,
+            json!({"valid": false, "reasons": ["Email provider is free"]})
+        );
+        let blank = post(
+            &emu,
+            "/experimental/content_moderation",
+            json!({"content": "  "}),
+        )
+        .send()
+        .json();
+        assert_eq!(
+            blank,
+            json!({"valid": false, "reasons": ["Content is required"]})
+        );
+        let clean = post(
+            &emu,
+            "/experimental/content_moderation",
+            json!({"content": "Hello <b>there</b>"}),
+        )
+        .send()
+        .json();
+        assert_eq!(clean["valid"], true);
+        assert_eq!(
+            clean["safe_original_content"],
+            "Hello &lt;b&gt;there&lt;/b&gt;"
+        );
+        let g = post(&emu, "/experimental/gender", json!({"name": "Jane Doe"}))
+            .send()
+            .json();
+        assert_eq!(g["gender"], "female");
+        let u = Req::new(&emu, "POST", "/experimental/gender?name=Zxq")
+            .send()
+            .json();
+        assert_eq!(u, json!({"gender": null, "confidence": null}));
+        assert_eq!(
+            get(&emu, "/experimental/geolocation?ip=1.1.1.1")
+                .send()
+                .json(),
+            json!({})
+        );
+        let clean = get(&emu, "/experimental/blacklist?domain=acme.io")
+            .send()
+            .json();
+        assert_eq!(clean["query"], "acme.io");
+        assert!(clean["results"].is_null(), "clean → results null");
+        let listed = get(&emu, "/experimental/blacklist.json?ip=192.0.2.66")
+            .send()
+            .json();
+        assert_eq!(listed["results"]["spamhaus"], true);
+        assert_eq!(get(&emu, "/experimental/blacklist").send().status, 400);
+        assert_eq!(
+            get(&emu, "/experimental/blacklist?ip=nope").send().json(),
+            json!({"error": "Invalid IP"})
+        );
+    }
+
+    #[test]
+    fn data_deletion_takes_a_form_body_and_answers_202_or_422() {
+        let emu = start();
+        import(&emu, json!([{"email": "gone@acme.io"}]));
+        let form = format!(
+            "site_uuid={}&data_deletion_request%5Bemail%5D=gone%40acme.io",
+            emu.site_uuid()
+        );
+        let mut req = Req::new(&emu, "POST", "/data_deletion_requests").form(&form);
+        req.with_site = false;
+        let r = req.send();
+        assert_eq!(r.status, 202, "{}", r.text);
+        assert_eq!(r.json()["data"]["attributes"]["email"], "gone@acme.io");
+        assert!(find(&emu, "gone@acme.io").is_null());
+        let mut again = Req::new(&emu, "POST", "/data_deletion_requests").form(&form);
+        again.with_site = false;
+        assert_eq!(again.send().status, 422);
+    }
+
+    #[test]
+    fn search_accepts_get_with_json_body_get_with_query_and_post() {
+        let emu = start();
+        import(
+            &emu,
+            json!([{"email": "a@acme.io", "tags": "vip"}, {"email": "b@acme.io"}]),
+        );
+        let body = json!({"tags": ["vip"], "created_at": {"gt": "2000-01-01T00:00:00Z"}});
+        let a = Req::new(&emu, "GET", "/fetch/search")
+            .json(body.clone())
+            .send()
+            .json();
+        let b = get(
+            &emu,
+            "/fetch/search?tags=vip&created_at%5Bgt%5D=2000-01-01T00:00:00Z",
+        )
+        .send()
+        .json();
+        let c = post(&emu, "/fetch/search", body).send().json();
+        for r in [&a, &b, &c] {
+            assert_eq!(r["data"].as_array().unwrap().len(), 1, "{r}");
+            assert_eq!(r["data"][0]["attributes"]["email"], "a@acme.io");
+            assert!(r["data"][0]["attributes"]["navigation_url"].is_string());
+            assert_eq!(r["meta"]["page"], 1);
+        }
+        let all = get(&emu, "/fetch/search").send().json();
+        assert_eq!(all["data"].as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn commands_accept_one_object_or_an_array_and_answer_a_queued_count() {
+        let emu = start();
+        let one = post(
+            &emu,
+            "/fetch/commands",
+            json!({"command": {"command": "add_tag", "email": "c@acme.io", "query": "vip"}}),
+        )
+        .send();
+        assert_eq!((one.status, one.json()), (200, json!({"results": 1})));
+        let many = post(&emu, "/fetch/commands", json!({"command": [
+            {"command": "add_field", "email": "c@acme.io", "query": {"key": "plan", "value": "pro"}},
+            {"command": "unsubscribe", "email": "c@acme.io"},
+            {"command": "change_email", "email": "c@acme.io", "query": "d@acme.io"}
+        ]})).send();
+        assert_eq!(many.json(), json!({"results": 3}));
+        let s = find(&emu, "d@acme.io");
+        assert_eq!(s["attributes"]["fields"]["plan"], "pro");
+        assert!(s["attributes"]["unsubscribed_at"].is_string());
+        assert_eq!(
+            s["attributes"]["cached_tag_ids"].as_array().unwrap().len(),
+            1
+        );
+        let bogus = post(
+            &emu,
+            "/fetch/commands",
+            json!({"command": [{"command": "explode", "email": "d@acme.io"}]}),
+        )
+        .send()
+        .json();
+        assert_eq!(bogus, json!({"results": 0, "failed": 1}));
+    }
+
+    #[test]
+    fn emails_from_an_unknown_author_are_500_and_known_ones_reach_the_outbox() {
+        let emu = start();
+        let mail = |from: &str| json!({"emails": [{"to": "r@acme.io", "from": from, "subject": "Hi", "html_body": "<p>x</p>", "transactional": true}]});
+        let bad = post(&emu, "/batch/emails", mail("nobody@acme.io")).send();
+        assert_eq!(
+            (bad.status, bad.json()),
+            (
+                500,
+                json!({"error": "Author not authorized to send on this account"})
+            )
+        );
+        let good = post(&emu, "/batch/emails", mail("sender@example.com")).send();
+        assert_eq!((good.status, good.json()), (200, json!({"results": 1})));
+        let st = emu.state();
+        assert_eq!(st["outbox"].as_array().unwrap().len(), 1);
+        assert_eq!(st["outbox"][0]["to"], "r@acme.io");
+    }
+
+    #[test]
+    fn unknown_routes_and_methods_are_404_and_bad_json_is_400() {
+        let emu = start();
+        let r = get(&emu, "/fetch/nothing").send();
+        assert_eq!((r.status, r.json()), (404, json!({"error": "Not Found"})));
+        assert_eq!(Req::new(&emu, "DELETE", "/fetch/fields").send().status, 404);
+        let mut bad = Req::new(&emu, "POST", "/batch/events");
+        bad.body = Some(("{not json".into(), "application/json"));
+        let r = bad.send();
+        assert_eq!(r.status, 400);
+        assert!(r.json()["error"].is_string());
+    }
+
+    #[test]
+    fn site_uuid_is_accepted_from_a_json_body() {
+        let emu = start();
+        let mut r = post(
+            &emu,
+            "/fetch/tags",
+            json!({"tag": {"name": "x"}, "site_uuid": emu.site_uuid()}),
+        );
+        r.with_site = false;
+        assert_eq!(r.send().status, 200);
+    }
+}
+
+// ---- auth -------------------------------------------------------------------------------------
+
+mod auth {
+    use super::*;
+
+    #[test]
+    fn wrong_keys_are_401_unauthorized() {
+        let emu = start();
+        let mut r = get(&emu, "/fetch/tags");
+        r.auth = Some(basic(emu.publishable_key(), "wrong"));
+        let res = r.send();
+        assert_eq!(
+            (res.status, res.json()),
+            (401, json!({"error": "Unauthorized"}))
+        );
+        let mut none = get(&emu, "/fetch/tags");
+        none.auth = None;
+        assert_eq!(none.send().status, 401);
+    }
+
+    #[test]
+    fn missing_or_wrong_site_uuid_is_401() {
+        let emu = start();
+        let mut r = get(&emu, "/fetch/tags");
+        r.with_site = false;
+        assert_eq!(r.send().status, 401);
+        let mut w = get(&emu, "/fetch/tags?site_uuid=other");
+        w.with_site = false;
+        assert_eq!(w.send().status, 401);
+    }
+
+    #[test]
+    fn missing_user_agent_is_403_in_strict_mode_only() {
+        let emu = start();
+        let mut r = get(&emu, "/fetch/tags");
+        r.ua = None;
+        assert_eq!(r.send().status, 403);
+        let lax = Emulator::start(EmulatorConfig {
+            strict_user_agent: false,
+            ..Default::default()
+        })
+        .unwrap();
+        let mut r = get(&lax, "/fetch/tags");
+        r.ua = None;
+        assert_eq!(r.send().status, 200);
+    }
+}
+
+// ---- state machine ----------------------------------------------------------------------------
+
+mod state_machine {
+    use super::*;
+
+    #[test]
+    fn import_find_command_and_stats_agree() {
+        let emu = start();
+        import(
+            &emu,
+            json!([{"email": "a@acme.io"}, {"email": "b@acme.io"}, {"email": "c@acme.io"}]),
+        );
+        assert!(find(&emu, "b@acme.io").is_object());
+        post(
+            &emu,
+            "/fetch/commands",
+            json!({"command": {"command": "unsubscribe", "email": "b@acme.io"}}),
+        )
+        .send();
+        let stats = get(&emu, "/stats/site").send().json();
+        assert_eq!(
+            stats,
+            json!({"user_count": 3, "subscriber_count": 2, "unsubscriber_count": 1})
+        );
+        post(
+            &emu,
+            "/fetch/commands",
+            json!({"command": [{"command": "subscribe", "email": "b@acme.io", "query": null}]}),
+        )
+        .send();
+        assert_eq!(
+            get(&emu, "/stats/site").send().json()["subscriber_count"],
+            3
+        );
+        assert_eq!(emu.state()["counts"]["subscribers"], 3);
+    }
+
+    #[test]
+    fn events_create_subscribers_and_apply_tag_fields_and_unsubscribe() {
+        let emu = start();
+        let r = post(
+            &emu,
+            "/batch/events",
+            json!({"events": [
+                {"type": "$tag", "email": "e@acme.io", "details": {"tag": "onboarded"}},
+                {"type": "$update_fields", "email": "e@acme.io", "fields": {"plan": "pro"}},
+                {"type": "$pageView", "email": "e@acme.io", "fields": {"last_page": "/pricing"}},
+                {"type": "$unsubscribe", "email": "e@acme.io"},
+                {"type": "", "email": "e@acme.io"}
+            ]}),
+        )
+        .send()
+        .json();
+        assert_eq!(r, json!({"results": 4, "failed": 1}));
+        let s = find(&emu, "e@acme.io");
+        assert_eq!(
+            s["attributes"]["fields"],
+            json!({"plan": "pro", "last_page": "/pricing"})
+        );
+        assert!(s["attributes"]["unsubscribed_at"].is_string());
+        let tags = get(&emu, "/fetch/tags").send().json();
+        assert_eq!(tags["data"][0]["attributes"]["name"], "onboarded");
+        assert_eq!(s["attributes"]["cached_tag_ids"][0], tags["data"][0]["id"]);
+        post(
+            &emu,
+            "/batch/events",
+            json!({"events": [{"type": "$subscribe", "email": "e@acme.io", "fields": {}}]}),
+        )
+        .send();
+        assert!(find(&emu, "e@acme.io")["attributes"]["unsubscribed_at"].is_null());
+        post(&emu, "/batch/events", json!({"events": [{"type": "$remove_tag", "email": "e@acme.io", "details": {"tag": "onboarded"}}]})).send();
+        assert_eq!(
+            find(&emu, "e@acme.io")["attributes"]["cached_tag_ids"],
+            json!([])
+        );
+    }
+
+    #[test]
+    fn purchase_with_a_repeated_unique_key_is_not_counted_twice() {
+        let emu = start();
+        let buy = |key: &str, amount: u64| {
+            json!({"type": "$purchase", "email": "p@acme.io",
+                "details": {"unique": {"key": key}, "value": {"currency": "USD", "amount": amount}}})
+        };
+        let r = post(
+            &emu,
+            "/batch/events",
+            json!({"events": [buy("order-1", 9999), buy("order-1", 9999), buy("order-2", 100)]}),
+        )
+        .send()
+        .json();
+        assert_eq!(r["results"], 3, "duplicates are accepted, just not counted");
+        let st = emu.state();
+        assert_eq!(st["subscribers"][0]["attributes"]["ltv_cents"], 10099);
+        let counted: Vec<&Value> = st["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| &e["counted_toward_ltv"])
+            .collect();
+        assert_eq!(counted, [&json!(true), &json!(false), &json!(true)]);
+    }
+
+    #[test]
+    fn import_delay_hides_new_subscribers_from_reads_until_it_elapses() {
+        let emu = Emulator::start(EmulatorConfig {
+            import_delay: Duration::from_millis(400),
+            ..Default::default()
+        })
+        .unwrap();
+        import(&emu, json!([{"email": "late@acme.io"}]));
+        assert!(find(&emu, "late@acme.io").is_null());
+        assert_eq!(get(&emu, "/stats/site").send().json()["user_count"], 0);
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(find(&emu, "late@acme.io").is_object());
+    }
+
+    #[test]
+    fn import_tags_and_remove_tags_are_comma_separated_and_created_on_demand() {
+        let emu = start();
+        import(&emu, json!([{"email": "t@acme.io", "tags": "a,b , c"}]));
+        import(
+            &emu,
+            json!([{"email": "t@acme.io", "remove_tags": "b", "last_name": "Doe"}]),
+        );
+        let s = find(&emu, "t@acme.io");
+        assert_eq!(
+            s["attributes"]["cached_tag_ids"].as_array().unwrap().len(),
+            2
+        );
+        assert_eq!(s["attributes"]["fields"]["last_name"], "Doe");
+        assert_eq!(
+            get(&emu, "/fetch/tags").send().json()["data"]
+                .as_array()
+                .unwrap()
+                .len(),
+            3
+        );
+    }
+}
+
+// ---- limits -----------------------------------------------------------------------------------
+
+mod limits {
+    use super::*;
+
+    #[test]
+    fn batches_outside_their_limits_are_422() {
+        let emu = start();
+        let events: Vec<Value> = (0..1001)
+            .map(|i| json!({"type": "$x", "email": format!("u{i}@acme.io")}))
+            .collect();
+        let r = post(&emu, "/batch/events", json!({"events": events})).send();
+        assert_eq!(r.status, 422);
+        assert!(r.json()["error"].is_string());
+        assert_eq!(
+            post(&emu, "/batch/events", json!({"events": []}))
+                .send()
+                .status,
+            422
+        );
+        let subs: Vec<Value> = (0..1001)
+            .map(|i| json!({"email": format!("u{i}@acme.io")}))
+            .collect();
+        assert_eq!(
+            post(&emu, "/batch/subscribers", json!({"subscribers": subs}))
+                .send()
+                .status,
+            422
+        );
+        let mail = json!({"to": "r@acme.io", "from": "sender@example.com", "subject": "s", "html_body": "b"});
+        assert_eq!(
+            post(&emu, "/batch/emails", json!({"emails": vec![mail; 61]}))
+                .send()
+                .status,
+            422
+        );
+        let cmd = json!({"command": "subscribe", "email": "a@acme.io"});
+        assert_eq!(
+            post(&emu, "/fetch/commands", json!({"command": vec![cmd; 101]}))
+                .send()
+                .status,
+            422
+        );
+        assert_eq!(
+            post(
+                &emu,
+                "/batch/broadcasts",
+                json!({"broadcasts": vec![json!({}); 101]})
+            )
+            .send()
+            .status,
+            422
+        );
+        // Nothing was written by the rejected batches.
+        assert_eq!(emu.state()["counts"]["subscribers"], 0);
+        // Exactly 1000 is fine.
+        let events: Vec<Value> = (0..1000)
+            .map(|i| json!({"type": "$x", "email": format!("u{i}@acme.io")}))
+            .collect();
+        assert_eq!(
+            post(&emu, "/batch/events", json!({"events": events}))
+                .send()
+                .json()["results"],
+            1000
+        );
+    }
+
+    #[test]
+    fn rate_limit_profile_answers_429_with_retry_after() {
+        let cfg = EmulatorConfig {
+            rate_limit: RateLimit::Custom {
+                fetch_batch_per_minute: 3,
+                stats_per_hour: 1,
+            },
+            ..Default::default()
+        };
+        let emu = Emulator::start(cfg).unwrap();
+        for _ in 0..3 {
+            assert_eq!(get(&emu, "/fetch/tags").send().status, 200);
+        }
+        let r = get(&emu, "/fetch/tags").send();
+        assert_eq!(
+            (r.status, r.json()),
+            (429, json!({"error": "Too Many Requests"}))
+        );
+        let secs: u64 = r.retry_after.expect("Retry-After").parse().unwrap();
+        assert!((1..=60).contains(&secs));
+        assert_eq!(get(&emu, "/stats/site").send().status, 200);
+        assert_eq!(get(&emu, "/stats/site").send().status, 429);
+        // Experimental routes are not in a strict bucket.
+        assert_eq!(
+            get(&emu, "/experimental/geolocation?ip=1.1.1.1")
+                .send()
+                .status,
+            200
+        );
+        assert_eq!(RateLimit::Strict.limits(), Some((60, 30)));
+    }
+
+    #[test]
+    fn oversize_body_is_413() {
+        let emu = Emulator::start(EmulatorConfig {
+            max_body_bytes: 1024,
+            ..Default::default()
+        })
+        .unwrap();
+        let big = "x".repeat(4096);
+        let r = post(
+            &emu,
+            "/batch/events",
+            json!({"events": [{"type": big, "email": "a@acme.io"}]}),
+        )
+        .send();
+        assert_eq!(r.status, 413);
+    }
+}
+
+// ---- faults -----------------------------------------------------------------------------------
+
+mod faults {
+    use super::*;
+
+    #[test]
+    fn status_fault_sends_status_body_and_retry_after() {
+        let emu = start();
+        emu.add_fault(
+            FaultRule::new(FaultAction::Status {
+                status: 503,
+                body: None,
+                retry_after: Some(7),
+                content_type: None,
+            })
+            .path_prefix("/fetch"),
+        );
+        let r = get(&emu, "/fetch/tags").send();
+        assert_eq!(r.status, 503);
+        assert_eq!(r.retry_after.as_deref(), Some("7"));
+        assert_eq!(r.json(), json!({"error": "Service Unavailable"}));
+        // Other prefixes are untouched.
+        assert_eq!(get(&emu, "/stats/site").send().status, 200);
+    }
+
+    #[test]
+    fn latency_fault_delays_the_answer() {
+        let emu = start();
+        emu.add_fault(
+            FaultRule::new(FaultAction::Latency { ms: 300 })
+                .exact_path("/fetch/tags")
+                .once(),
+        );
+        let t = Instant::now();
+        assert_eq!(get(&emu, "/fetch/tags").send().status, 200);
+        assert!(
+            t.elapsed() >= Duration::from_millis(300),
+            "{:?}",
+            t.elapsed()
+        );
+        let t = Instant::now();
+        get(&emu, "/fetch/tags").send();
+        assert!(t.elapsed() < Duration::from_millis(300), "only once");
+    }
+
+    #[test]
+    fn dropped_connection_gives_the_client_a_transport_error_and_no_response() {
+        let emu = start();
+        emu.add_fault(
+            FaultRule::new(FaultAction::DropConnection {
+                after_handling: false,
+            })
+            .method("POST")
+            .once(),
+        );
+        let r = post(
+            &emu,
+            "/batch/subscribers",
+            json!({"subscribers": [{"email": "x@acme.io"}]}),
+        )
+        .try_send();
+        assert!(
+            r.is_err(),
+            "expected a transport error, got status {:?}",
+            r.ok().map(|r| r.status)
+        );
+        assert_eq!(
+            emu.state()["counts"]["subscribers"],
+            0,
+            "dropped before handling"
+        );
+        let log = emu.requests();
+        assert_eq!(log.last().unwrap().status, None);
+        assert_eq!(log.last().unwrap().faults, ["drop_connection"]);
+        // The emulator keeps serving.
+        assert_eq!(
+            post(
+                &emu,
+                "/batch/subscribers",
+                json!({"subscribers": [{"email": "x@acme.io"}]})
+            )
+            .send()
+            .status,
+            200
+        );
+    }
+
+    #[test]
+    fn drop_after_handling_applies_the_write_but_loses_the_response() {
+        let emu = start();
+        emu.add_fault(
+            FaultRule::new(FaultAction::DropConnection {
+                after_handling: true,
+            })
+            .once(),
+        );
+        assert!(
+            post(
+                &emu,
+                "/batch/subscribers",
+                json!({"subscribers": [{"email": "x@acme.io"}]})
+            )
+            .try_send()
+            .is_err()
+        );
+        assert_eq!(emu.state()["counts"]["subscribers"], 1);
+    }
+
+    #[test]
+    fn truncated_body_declares_more_bytes_than_it_sends() {
+        let emu = start();
+        emu.add_fault(
+            FaultRule::new(FaultAction::TruncatedBody {
+                status: 200,
+                body: None,
+            })
+            .once(),
+        );
+        let url = format!(
+            "{}/fetch/sequences?site_uuid={}",
+            emu.base_url(),
+            emu.site_uuid()
+        );
+        let mut res = agent()
+            .get(&url)
+            .header(
+                "Authorization",
+                basic(emu.publishable_key(), emu.secret_key()),
+            )
+            .header("User-Agent", "t")
+            .call()
+            .expect("headers arrive");
+        assert_eq!(res.status().as_u16(), 200);
+        let declared: usize = res
+            .headers()
+            .get("content-length")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let mut buf = Vec::new();
+        let read = res.body_mut().as_reader().read_to_end(&mut buf);
+        assert!(
+            read.is_err() || buf.len() < declared,
+            "read {:?} of {declared}",
+            buf.len()
+        );
+        assert!(!buf.is_empty() || read.is_err());
+    }
+
+    #[test]
+    fn malformed_json_fault_is_unparseable_json_with_a_json_content_type() {
+        let emu = start();
+        emu.add_fault(FaultRule::new(FaultAction::MalformedJson { status: 200 }).once());
+        let r = get(&emu, "/fetch/tags").send();
+        assert_eq!(r.status, 200);
+        assert!(r.content_type.starts_with("application/json"));
+        assert!(serde_json::from_str::<Value>(&r.text).is_err());
+    }
+
+    #[test]
+    fn html_fault_is_a_cloudflare_like_page() {
+        let emu = start();
+        emu.add_fault(FaultRule::new(FaultAction::Html { status: 403 }).once());
+        let r = get(&emu, "/fetch/tags").send();
+        assert_eq!(r.status, 403);
+        assert!(r.content_type.starts_with("text/html"));
+        assert!(r.text.contains("Cloudflare"));
+    }
+
+    #[test]
+    fn huge_body_fault_streams_valid_json_of_the_requested_size() {
+        let emu = start();
+        emu.add_fault(
+            FaultRule::new(FaultAction::HugeBody {
+                status: 200,
+                megabytes: 3,
+            })
+            .once(),
+        );
+        let url = format!(
+            "{}/fetch/tags?site_uuid={}",
+            emu.base_url(),
+            emu.site_uuid()
+        );
+        let mut res = agent()
+            .get(&url)
+            .header(
+                "Authorization",
+                basic(emu.publishable_key(), emu.secret_key()),
+            )
+            .header("User-Agent", "t")
+            .call()
+            .unwrap();
+        let mut buf = Vec::new();
+        res.body_mut().as_reader().read_to_end(&mut buf).unwrap();
+        assert_eq!(buf.len(), 3 * 1024 * 1024);
+        let v: Value = serde_json::from_slice(&buf).unwrap();
+        assert!(v["padding"].is_string());
+    }
+
+    #[test]
+    fn fail_next_n_then_succeed() {
+        let emu = start();
+        emu.add_fault(
+            FaultRule::new(FaultAction::status(502))
+                .path_prefix("/batch")
+                .times(2),
+        );
+        let send = || {
+            post(
+                &emu,
+                "/batch/events",
+                json!({"events": [{"type": "$x", "email": "a@acme.io"}]}),
+            )
+            .send()
+            .status
+        };
+        assert_eq!([send(), send(), send()], [502, 502, 200]);
+        assert!(emu.faults().is_empty(), "exhausted rules are removed");
+    }
+
+    #[test]
+    fn faults_can_be_added_and_cleared_through_the_admin_api() {
+        let emu = start();
+        let rule = json!({"method": "GET", "path": "/api/v1/fetch/tags", "match": "exact",
+            "action": {"kind": "status", "status": 429, "body": {"error": "Too Many Requests"}, "retry_after": 3}, "remaining": null});
+        let (st, body) = admin(&emu, "POST", "/faults", Some(rule));
+        assert_eq!(st, 200);
+        assert_eq!(body["faults"][0]["id"], 1);
+        let r = get(&emu, "/fetch/tags").send();
+        assert_eq!((r.status, r.retry_after.as_deref()), (429, Some("3")));
+        assert_eq!(
+            get(&emu, "/fetch/tags").send().status,
+            429,
+            "remaining null = forever"
+        );
+        let (st, _) = admin(&emu, "DELETE", "/faults", None);
+        assert_eq!(st, 200);
+        assert_eq!(get(&emu, "/fetch/tags").send().status, 200);
+        let (st, _) = admin(
+            &emu,
+            "POST",
+            "/faults",
+            Some(json!({"action": {"kind": "nope"}})),
+        );
+        assert_eq!(st, 400);
+    }
+}
+
+// ---- admin API --------------------------------------------------------------------------------
+
+mod admin_api {
+    use super::*;
+
+    #[test]
+    fn request_log_records_method_path_query_headers_and_body() {
+        let emu = start();
+        post(
+            &emu,
+            "/batch/events?x=1",
+            json!({"events": [{"type": "$x", "email": "a@acme.io"}]}),
+        )
+        .send();
+        let (st, body) = admin(&emu, "GET", "/requests", None);
+        assert_eq!(st, 200);
+        let r = &body["requests"][0];
+        assert_eq!(r["method"], "POST");
+        assert_eq!(r["path"], "/api/v1/batch/events");
+        assert_eq!(r["query"], format!("x=1&site_uuid={}", emu.site_uuid()));
+        assert_eq!(r["headers"]["user-agent"], "bento-rust-tests");
+        assert!(
+            r["headers"]["authorization"]
+                .as_str()
+                .unwrap()
+                .starts_with("Basic ")
+        );
+        assert_eq!(
+            serde_json::from_str::<Value>(r["body"].as_str().unwrap()).unwrap()["events"][0]["email"],
+            "a@acme.io"
+        );
+        assert_eq!(r["status"], 200);
+        assert_eq!(emu.requests().len(), 1);
+        admin(&emu, "DELETE", "/requests", None);
+        assert!(emu.requests().is_empty());
+    }
+
+    #[test]
+    fn reset_restores_the_fixture_state_and_state_endpoint_snapshots() {
+        let emu = start();
+        import(&emu, json!([{"email": "a@acme.io"}]));
+        post(&emu, "/fetch/tags", json!({"tag": {"name": "t"}})).send();
+        let (_, snap) = admin(&emu, "GET", "/state", None);
+        assert_eq!(snap["counts"]["subscribers"], 1);
+        assert_eq!(snap["counts"]["tags"], 1);
+        assert_eq!(snap["subscribers"][0]["attributes"]["email"], "a@acme.io");
+        let (st, _) = admin(&emu, "POST", "/reset", None);
+        assert_eq!(st, 200);
+        let st = emu.state();
+        assert_eq!(st["counts"]["subscribers"], 0);
+        assert_eq!(st["counts"]["tags"], 0);
+        assert_eq!(st["counts"]["broadcasts"], 1, "fixture broadcast is back");
+        assert!(emu.requests().is_empty());
+    }
+
+    #[test]
+    fn admin_api_needs_no_auth_and_is_not_under_api_v1() {
+        let emu = start();
+        let (st, _) = admin(&emu, "GET", "/state", None);
+        assert_eq!(st, 200);
+        assert_eq!(get(&emu, "/__emulator/state").send().status, 404);
+    }
+}
+
+// ---- concurrency ------------------------------------------------------------------------------
+
+mod concurrency {
+    use super::*;
+
+    #[test]
+    fn eight_threads_of_250_imports_yield_exactly_2000_distinct_subscribers() {
+        let emu = start();
+        std::thread::scope(|s| {
+            for t in 0..8 {
+                let emu = &emu;
+                s.spawn(move || {
+                    for i in 0..250 {
+                        let r = import(
+                            emu,
+                            json!([{"email": format!("t{t}-u{i}@acme.io"), "n": i}]),
+                        );
+                        assert_eq!(r["results"], 1);
+                    }
+                });
+            }
+        });
+        let st = emu.state();
+        let subs = st["subscribers"].as_array().unwrap();
+        assert_eq!(subs.len(), 2000);
+        let ids: std::collections::HashSet<&str> =
+            subs.iter().map(|s| s["id"].as_str().unwrap()).collect();
+        let uuids: std::collections::HashSet<&str> = subs
+            .iter()
+            .map(|s| s["attributes"]["uuid"].as_str().unwrap())
+            .collect();
+        assert_eq!((ids.len(), uuids.len()), (2000, 2000));
+        assert_eq!(get(&emu, "/stats/site").send().json()["user_count"], 2000);
+    }
+}
+
+// ---- the binary -------------------------------------------------------------------------------
+
+mod binary {
+    use super::*;
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+
+    #[test]
+    fn binary_prints_one_json_line_serves_and_exits_cleanly_on_sigterm() {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_bento-emulator"))
+            .args(["--port", "0", "--site-uuid", "bin-site"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let info: Value = serde_json::from_str(&line).expect("one JSON line");
+        let base = info["base_url"].as_str().unwrap();
+        assert!(base.starts_with("http://127.0.0.1:") && base.ends_with("/api/v1"));
+        assert_eq!(info["site_uuid"], "bin-site");
+        assert_eq!(info["publishable_key"], "pk_emulator_publishable");
+        assert!(info["admin_url"].as_str().unwrap().ends_with("/__emulator"));
+        let auth = basic(
+            info["publishable_key"].as_str().unwrap(),
+            info["secret_key"].as_str().unwrap(),
+        );
+        let mut res = agent()
+            .get(&format!("{base}/stats/site?site_uuid=bin-site"))
+            .header("Authorization", &auth)
+            .header("User-Agent", "t")
+            .call()
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        let v: Value = serde_json::from_str(&res.body_mut().read_to_string().unwrap()).unwrap();
+        assert_eq!(v["user_count"], 0);
+        let killed = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(Instant::now() < deadline, "did not exit after SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(status.success(), "exit status {status:?}");
+    }
+
+    #[test]
+    fn binary_help_and_bad_arguments() {
+        let out = Command::new(env!("CARGO_BIN_EXE_bento-emulator"))
+            .arg("--help")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        assert!(String::from_utf8_lossy(&out.stdout).contains("--import-delay-ms"));
+        let bad = Command::new(env!("CARGO_BIN_EXE_bento-emulator"))
+            .arg("--bogus")
+            .output()
+            .unwrap();
+        assert_eq!(bad.status.code(), Some(2));
+    }
+}
