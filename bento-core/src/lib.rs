@@ -171,3 +171,8 @@ pub use subscribers::{
 pub use tags::{CreateTag, DeleteTag, DeleteTagResult, GetTags, Tag, TagAttributes};
 pub use templates::{EmailTemplate, GetEmailTemplate, UpdateEmailTemplate};
 pub use workflows::{GetWorkflows, Workflow};
+
+/// The README's Rust samples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -70,7 +70,8 @@ pub enum Step<T> {
     Done(Result<T, Error>),
 }
 
-/// One operation on its way through the retry policy. See the [module docs](self).
+/// One operation on its way through the retry policy: build once, send, feed the outcome back,
+/// repeat while it says [`Step::Retry`].
 #[derive(Debug)]
 pub struct Exchange<'a, O: Operation> {
     op: &'a O,

@@ -1,6 +1,10 @@
 //! Both clients against a real loopback HTTP server: success, retries, faults, and the chunked
 //! import's report. The same scenario runs once per client.
 
+// Tests own the clock: they measure how long retries waited.
+#![allow(clippy::disallowed_methods)]
+
+#[macro_use]
 mod support;
 
 use std::collections::HashSet;
@@ -38,39 +42,6 @@ fn email() -> EmailBatch {
 }
 
 const TAGS: &str = r#"{"data":[{"id":"1","type":"tags","attributes":{"name":"vip","created_at":"2026-01-01T00:00:00Z","discarded_at":null,"site_id":1}}]}"#;
-
-/// Generates one test per client from one scenario. Inside, `call!(expr)` awaits on the async
-/// client and is the plain call on the blocking one; `client!(config)` builds the client.
-macro_rules! both_clients {
-    ($($name:ident => $body:block)*) => {
-        mod blocking_client {
-            use super::*;
-            $(
-                #[test]
-                fn $name() {
-                    #[allow(unused_macros)]
-                    macro_rules! call { ($e:expr) => { $e } }
-                    #[allow(unused_macros)]
-                    macro_rules! client { ($c:expr) => { bento::blocking::Client::new($c).unwrap() } }
-                    $body
-                }
-            )*
-        }
-        mod async_client {
-            use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    #[allow(unused_macros)]
-                    macro_rules! call { ($e:expr) => { $e.await } }
-                    #[allow(unused_macros)]
-                    macro_rules! client { ($c:expr) => { bento::Client::new($c).unwrap() } }
-                    $body
-                }
-            )*
-        }
-    };
-}
 
 both_clients! {
     success_sends_auth_user_agent_and_site_uuid => {

@@ -189,3 +189,36 @@ fn serve(stream: TcpStream, recorded: Arc<Mutex<Vec<Recorded>>>, script: Script)
         }
     }
 }
+
+/// Generates one test per client from one scenario. Inside, `call!(expr)` awaits on the async
+/// client and is the plain call on the blocking one; `client!(config)` builds the client.
+macro_rules! both_clients {
+    ($($name:ident => $body:block)*) => {
+        mod blocking_client {
+            use super::*;
+            $(
+                #[test]
+                fn $name() {
+                    #[allow(unused_macros)]
+                    macro_rules! call { ($e:expr) => { $e } }
+                    #[allow(unused_macros)]
+                    macro_rules! client { ($c:expr) => { bento::blocking::Client::new($c).unwrap() } }
+                    $body
+                }
+            )*
+        }
+        mod async_client {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    #[allow(unused_macros)]
+                    macro_rules! call { ($e:expr) => { $e.await } }
+                    #[allow(unused_macros)]
+                    macro_rules! client { ($c:expr) => { bento::Client::new($c).unwrap() } }
+                    $body
+                }
+            )*
+        }
+    };
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The whole test suite: Rust (core, emulator, FFI, the component in wasmtime), the component in
+# a second host (jco on Node), and the Python and Kotlin bindings. Installs what it needs
+# (the wasm32-wasip2 target, npm and pip packages into local folders). Run from anywhere.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n=== %s ===\n' "$*"; }
+
+step "toolchain"
+rustup target add wasm32-wasip2 >/dev/null
+
+step "bento-core builds sans-IO for wasm32-wasip2 (no default features)"
+cargo check -q -p bento-core --no-default-features --target wasm32-wasip2
+
+step "Rust tests (core, emulator, demo, FFI, component in wasmtime)"
+cargo test --workspace --exclude bento-component
+
+if [ -f scripts/jco-smoke.sh ]; then
+  step "the component in jco (Node.js)"
+  bash scripts/jco-smoke.sh
+fi
+
+if [ -f bento-ffi/python/run-tests.sh ]; then
+  step "Python package (maturin wheel + pytest)"
+  bash bento-ffi/python/run-tests.sh
+fi
+
+if [ -f bento-ffi/kotlin/run-tests.sh ]; then
+  step "Kotlin bindings on the JVM (+ Swift generation)"
+  bash bento-ffi/kotlin/run-tests.sh
+fi
+
+step "the demo (main job) end to end"
+cargo run -q -p bento-demo
+
+printf '\nall tests passed\n'
