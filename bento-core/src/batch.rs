@@ -106,7 +106,8 @@ impl ChunkOptions {
         self
     }
 
-    pub(crate) fn effective_chunk_size(&self, max: usize) -> Result<usize, Error> {
+    /// The chunk size to use for an operation whose limit is `max`; 0 is refused.
+    pub fn effective_chunk_size(&self, max: usize) -> Result<usize, Error> {
         match self.chunk_size {
             Some(0) => Err(Error::invalid("chunk_size", "must be at least 1")),
             Some(n) => Ok(n.min(max)),
@@ -114,7 +115,8 @@ impl ChunkOptions {
         }
     }
 
-    pub(crate) fn effective_concurrency(&self) -> usize {
+    /// Requests in flight (at least 1).
+    pub fn effective_concurrency(&self) -> usize {
         self.concurrency.max(1)
     }
 }
@@ -196,8 +198,8 @@ impl<T> BatchReport<T> {
             .collect()
     }
 
-    /// Records one finished chunk.
-    pub(crate) fn record<C: Chunked<Item = T>>(
+    /// Records one finished chunk (for custom drivers of [`Chunked`] operations).
+    pub fn record<C: Chunked<Item = T>>(
         &mut self,
         index: usize,
         offset: usize,
@@ -227,7 +229,8 @@ impl<T> BatchReport<T> {
         }
     }
 
-    pub(crate) fn finish(mut self) -> Self {
+    /// Sorts the failed and partial chunks into input order.
+    pub fn finish(mut self) -> Self {
         self.failed_chunks.sort_by_key(|c| c.index);
         self.partial_chunks.sort_by_key(|c| c.index);
         self
@@ -248,8 +251,10 @@ impl<T> fmt::Display for BatchReport<T> {
     }
 }
 
-/// Groups an iterator into chunks lazily, remembering each chunk's index and offset.
-pub(crate) struct Chunks<I: Iterator> {
+/// Groups an iterator into chunks lazily, remembering each chunk's index and offset
+/// (for custom drivers of [`Chunked`] operations).
+#[derive(Debug)]
+pub struct Chunks<I: Iterator> {
     iter: I,
     size: usize,
     index: usize,
@@ -257,7 +262,9 @@ pub(crate) struct Chunks<I: Iterator> {
 }
 
 impl<I: Iterator> Chunks<I> {
-    pub(crate) fn new(iter: I, size: usize) -> Self {
+    /// Chunks of `size` (at least 1) from `iter`.
+    pub fn new(iter: I, size: usize) -> Self {
+        let size = size.max(1);
         Chunks {
             iter,
             size,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::model::{Resource, nullable, opt_string_or_number};
 use crate::operation::{RequestSpec, decode_json, decode_list, operation};
-use crate::validate::{self, limits};
+use crate::validate::{self, Field, Item, limits};
 
 /// A broadcast as listed (`GET /fetch/broadcasts`).
 pub type Broadcast = Resource<BroadcastAttributes>;
@@ -219,19 +219,19 @@ impl BroadcastData {
         }
     }
 
-    fn validate(&self, field: &str) -> Result<(), Error> {
-        validate::not_blank(&format!("{field}.name"), &self.name)?;
-        validate::not_blank(&format!("{field}.subject"), &self.subject)?;
-        validate::not_blank(&format!("{field}.content"), &self.content)?;
-        validate::email(&format!("{field}.from.email"), &self.from.email)?;
+    fn validate(&self, field: Item<'_>) -> Result<(), Error> {
+        validate::not_blank(field.at("name"), &self.name)?;
+        validate::not_blank(field.at("subject"), &self.subject)?;
+        validate::not_blank(field.at("content"), &self.content)?;
+        validate::email(field.at("from.email"), &self.from.email)?;
         if self.batch_size_per_hour == 0 {
             return Err(Error::invalid(
-                format!("{field}.batch_size_per_hour"),
+                field.at("batch_size_per_hour").name(),
                 "must be greater than zero",
             ));
         }
         if let Some(at) = &self.send_at {
-            validate::iso_date(&format!("{field}.send_at"), at)?;
+            validate::iso_date(field.at("send_at"), at)?;
         }
         Ok(())
     }
@@ -312,7 +312,7 @@ operation! {
     request(self, config) {
         validate::batch_size("broadcasts", self.broadcasts.len(), limits::BROADCASTS)?;
         for (i, b) in self.broadcasts.iter().enumerate() {
-            b.validate(&format!("broadcasts[{i}]"))?;
+            b.validate(Item::new("broadcasts", i))?;
         }
         RequestSpec::post("/batch/broadcasts").json(&Body { broadcasts: &self.broadcasts })?.build(config)
     }

@@ -20,7 +20,7 @@ use serde_json::Value;
 use crate::error::Error;
 use crate::model::BatchResult;
 use crate::operation::{RequestSpec, decode_json, operation};
-use crate::validate::{self, limits};
+use crate::validate::{self, Item, limits};
 
 /// The command names of the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -146,17 +146,17 @@ impl Command {
         }
     }
 
-    fn validate(&self, field: &str) -> Result<(), Error> {
-        validate::email(&format!("{field}.email"), self.email())?;
-        let query = format!("{field}.query");
+    fn validate(&self, field: Item<'_>) -> Result<(), Error> {
+        validate::email(field.at("email"), self.email())?;
+        let query = field.at("query");
         match self {
             Command::AddTag { tag, .. }
             | Command::AddTagViaEvent { tag, .. }
-            | Command::RemoveTag { tag, .. } => validate::not_blank(&query, tag),
+            | Command::RemoveTag { tag, .. } => validate::not_blank(query, tag),
             Command::AddField { key, .. } | Command::RemoveField { key, .. } => {
-                validate::not_blank(&format!("{query}.key"), key)
+                validate::not_blank(field.at("query.key"), key)
             }
-            Command::ChangeEmail { new_email, .. } => validate::email(&query, new_email),
+            Command::ChangeEmail { new_email, .. } => validate::email(query, new_email),
             Command::Subscribe { .. } | Command::Unsubscribe { .. } => Ok(()),
         }
     }
@@ -274,7 +274,7 @@ operation! {
     request(self, config) {
         validate::batch_size("command", self.commands.len(), limits::COMMANDS)?;
         for (i, c) in self.commands.iter().enumerate() {
-            c.validate(&format!("command[{i}]"))?;
+            c.validate(Item::new("command", i))?;
         }
         RequestSpec::post("/fetch/commands").json(&Body { command: &self.commands })?.build(config)
     }

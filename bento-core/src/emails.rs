@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::error::Error;
 use crate::model::{BatchResult, JsonMap};
 use crate::operation::{RequestSpec, decode_json, operation};
-use crate::validate::{self, limits};
+use crate::validate::{self, Item, limits};
 
 /// One transactional email, as the guide writes it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -30,13 +30,13 @@ pub struct EmailData {
 }
 
 impl EmailData {
-    fn validate(&self, field: &str) -> Result<(), Error> {
-        validate::email(&format!("{field}.to"), &self.to)?;
-        validate::email(&format!("{field}.from"), &self.from)?;
-        validate::not_blank(&format!("{field}.subject"), &self.subject)?;
-        validate::not_blank(&format!("{field}.html_body"), &self.html_body)?;
+    fn validate(&self, field: Item<'_>) -> Result<(), Error> {
+        validate::email(field.at("to"), &self.to)?;
+        validate::email(field.at("from"), &self.from)?;
+        validate::not_blank(field.at("subject"), &self.subject)?;
+        validate::not_blank(field.at("html_body"), &self.html_body)?;
         if let Some(p) = &self.personalizations {
-            validate::keys(&format!("{field}.personalizations"), p)?;
+            validate::keys(field.at("personalizations"), p)?;
         }
         Ok(())
     }
@@ -53,7 +53,7 @@ impl EmailBatch {
     pub fn new(emails: Vec<EmailData>) -> Result<Self, Error> {
         validate::batch_size("emails", emails.len(), limits::EMAILS)?;
         for (i, e) in emails.iter().enumerate() {
-            e.validate(&format!("emails[{i}]"))?;
+            e.validate(Item::new("emails", i))?;
         }
         Ok(EmailBatch { emails })
     }
@@ -103,7 +103,7 @@ operation! {
     request(self, config) {
         validate::batch_size("emails", self.emails.len(), limits::EMAILS)?;
         for (i, e) in self.emails.iter().enumerate() {
-            e.validate(&format!("emails[{i}]"))?;
+            e.validate(Item::new("emails", i))?;
         }
         RequestSpec::post("/batch/emails").json(&Body { emails: &self.emails })?.build(config)
     }

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::error::Error;
 use crate::model::{BatchResult, JsonMap};
 use crate::operation::{RequestSpec, decode_json, operation};
-use crate::validate::{self, limits};
+use crate::validate::{self, Field, Item, limits};
 
 /// An event as the guide writes it: a struct literal.
 ///
@@ -169,14 +169,14 @@ impl Event {
         Event::new("$purchase", email).with_details(details)
     }
 
-    pub(crate) fn validate(&self, field: &str) -> Result<(), Error> {
-        validate::not_blank(&format!("{field}.type"), &self.event_type)?;
-        validate::email(&format!("{field}.email"), &self.email)?;
+    pub(crate) fn validate(&self, field: Item<'_>) -> Result<(), Error> {
+        validate::not_blank(field.at("type"), &self.event_type)?;
+        validate::email(field.at("email"), &self.email)?;
         if let Some(fields) = &self.fields {
-            validate::keys(&format!("{field}.fields"), fields)?;
+            validate::keys(field.at("fields"), fields)?;
         }
         if let Some(date) = &self.date {
-            validate::iso_date(&format!("{field}.date"), date)?;
+            validate::iso_date(field.at("date"), date)?;
         }
         if self.event_type == "$purchase" {
             let value = self.details.as_ref().and_then(|d| d.get("value"));
@@ -185,16 +185,16 @@ impl Event {
                     Some(a) if a.is_i64() || a.is_u64() => {}
                     _ => {
                         return Err(Error::invalid(
-                            format!("{field}.details.value.amount"),
+                            field.at("details.value.amount").name(),
                             "must be an integer amount in cents",
                         ));
                     }
                 }
                 match value.get("currency").and_then(Value::as_str) {
-                    Some(c) => validate::currency(&format!("{field}.details.value.currency"), c)?,
+                    Some(c) => validate::currency(field.at("details.value.currency"), c)?,
                     None => {
                         return Err(Error::invalid(
-                            format!("{field}.details.value.currency"),
+                            field.at("details.value.currency").name(),
                             "is required for a $purchase value",
                         ));
                     }
@@ -237,7 +237,7 @@ operation! {
     request(self, config) {
         validate::batch_size("events", self.events.len(), limits::EVENTS)?;
         for (i, e) in self.events.iter().enumerate() {
-            e.validate(&format!("events[{i}]"))?;
+            e.validate(Item::new("events", i))?;
         }
         RequestSpec::post("/batch/events").json(&Body { events: &self.events })?.build(config)
     }

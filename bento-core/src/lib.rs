@@ -92,6 +92,7 @@
 
 mod config;
 mod error;
+#[cfg(any(feature = "async", feature = "blocking"))]
 mod methods;
 mod model;
 mod operation;
@@ -142,7 +143,7 @@ pub use retry::{AttemptOutcome, Idempotency, RetryDecision, RetryPolicy, parse_r
 pub use validate::{is_valid_email, limits};
 
 pub use authors::{Author, AuthorAttributes, GetAuthors};
-pub use batch::{BatchReport, ChunkOptions, Chunked, FailedChunk, PartialChunk};
+pub use batch::{BatchReport, ChunkOptions, Chunked, Chunks, FailedChunk, PartialChunk};
 pub use broadcasts::{
     Broadcast, BroadcastAttributes, BroadcastCreateResult, BroadcastData, BroadcastSender,
     BroadcastStatus, BroadcastType, CreateBroadcasts, GetBroadcasts,

@@ -62,7 +62,7 @@ operation! {
         }
         let mut spec = RequestSpec::get("/fetch/search").query_opt("page", self.page);
         for (i, tag) in self.tags.iter().enumerate() {
-            validate::not_blank(&format!("tags[{i}]"), tag)?;
+            validate::not_blank(format!("tags[{i}]"), tag)?;
         }
         if !self.tags.is_empty() {
             spec = spec.query("tags", self.tags.iter().map(|t| t.trim()).collect::<Vec<_>>().join(","));
@@ -77,7 +77,7 @@ operation! {
             for (bound, value) in [("gt", &range.gt), ("lt", &range.lt)] {
                 if let Some(v) = value {
                     let key = format!("{name}[{bound}]");
-                    validate::iso_date(&key, v)?;
+                    validate::iso_date(key.as_str(), v)?;
                     spec = spec.query(key, v.trim());
                 }
             }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::model::{BatchResult, JsonMap, Resource, nullable};
 use crate::operation::{RequestSpec, decode_created, decode_data, decode_json, operation};
-use crate::validate::{self, limits};
+use crate::validate::{self, Field, Item, limits};
 
 /// A subscriber (`type: "visitors"`).
 pub type Subscriber = Resource<SubscriberAttributes>;
@@ -74,16 +74,16 @@ impl ImportSubscriberData {
         }
     }
 
-    pub(crate) fn validate(&self, field: &str) -> Result<(), Error> {
-        validate::email(&format!("{field}.email"), &self.email)?;
-        validate::keys(&format!("{field}.custom_fields"), &self.custom_fields)?;
+    pub(crate) fn validate(&self, field: Item<'_>) -> Result<(), Error> {
+        validate::email(field.at("email"), &self.email)?;
+        validate::keys(field.at("custom_fields"), &self.custom_fields)?;
         if let Some(k) = self
             .custom_fields
             .keys()
             .find(|k| RESERVED_IMPORT_KEYS.contains(&k.as_str()))
         {
             return Err(Error::invalid(
-                format!("{field}.custom_fields.{k}"),
+                format!("{}.{k}", field.at("custom_fields").name()),
                 "is a reserved key; set the struct field instead",
             ));
         }
@@ -93,7 +93,7 @@ impl ImportSubscriberData {
                 && !t.trim().is_empty()
             {
                 return Err(Error::invalid(
-                    format!("{field}.{name}"),
+                    field.at(name).name(),
                     "must be comma-separated tag names without empty entries",
                 ));
             }
@@ -129,7 +129,7 @@ operation! {
     request(self, config) {
         validate::batch_size("subscribers", self.subscribers.len(), limits::SUBSCRIBERS)?;
         for (i, s) in self.subscribers.iter().enumerate() {
-            s.validate(&format!("subscribers[{i}]"))?;
+            s.validate(Item::new("subscribers", i))?;
         }
         RequestSpec::post("/batch/subscribers")
             .json(&ImportBody { subscribers: &self.subscribers })?

@@ -19,6 +19,57 @@ pub mod limits {
     pub const COMMANDS: usize = 100;
 }
 
+/// A field name, formatted only when an error needs it: batch validation runs once per
+/// record, and building `subscribers[412].email` for every valid record cost more than the
+/// checks themselves.
+pub(crate) trait Field {
+    /// The name, e.g. `events[3].email`.
+    fn name(&self) -> String;
+}
+
+impl Field for &str {
+    fn name(&self) -> String {
+        (*self).to_owned()
+    }
+}
+
+impl Field for String {
+    fn name(&self) -> String {
+        self.clone()
+    }
+}
+
+/// Item `index` of the batch `list`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Item<'a> {
+    list: &'a str,
+    index: usize,
+}
+
+impl<'a> Item<'a> {
+    pub(crate) fn new(list: &'a str, index: usize) -> Self {
+        Item { list, index }
+    }
+
+    /// The field `leaf` of this item (`list[index].leaf`).
+    pub(crate) fn at(self, leaf: &'a str) -> ItemField<'a> {
+        ItemField { item: self, leaf }
+    }
+}
+
+/// A field of a batch item.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ItemField<'a> {
+    item: Item<'a>,
+    leaf: &'a str,
+}
+
+impl Field for ItemField<'_> {
+    fn name(&self) -> String {
+        format!("{}[{}].{}", self.item.list, self.item.index, self.leaf)
+    }
+}
+
 /// A pragmatic syntax check: one `@`, a non-empty local part of at most 64 bytes, a dotted
 /// domain of letters, digits and hyphens, no whitespace, at most 254 bytes in all.
 pub fn is_valid_email(email: &str) -> bool {
@@ -37,81 +88,70 @@ pub fn is_valid_email(email: &str) -> bool {
     {
         return false;
     }
-    let labels: Vec<&str> = domain.split('.').collect();
-    labels.len() >= 2
-        && labels.iter().all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
-        })
-        && labels
-            .last()
-            .is_some_and(|tld| tld.len() >= 2 && !tld.chars().all(|c| c.is_ascii_digit()))
+    let Some((_, tld)) = domain.rsplit_once('.') else {
+        return false;
+    };
+    domain.split('.').all(is_dns_label) && tld.len() >= 2 && !tld.bytes().all(|b| b.is_ascii_digit())
 }
 
-pub(crate) fn email(field: &str, value: &str) -> Result<(), Error> {
+fn is_dns_label(l: &str) -> bool {
+    !l.is_empty()
+        && l.len() <= 63
+        && !l.starts_with('-')
+        && !l.ends_with('-')
+        && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+}
+
+pub(crate) fn email(field: impl Field, value: &str) -> Result<(), Error> {
     if value.trim().is_empty() {
-        return Err(Error::invalid(field, "is required"));
+        return Err(Error::invalid(field.name(), "is required"));
     }
     if !is_valid_email(value) {
-        return Err(Error::invalid(field, "is not a valid email address"));
+        return Err(Error::invalid(field.name(), "is not a valid email address"));
     }
     Ok(())
 }
 
-pub(crate) fn not_blank(field: &str, value: &str) -> Result<(), Error> {
+pub(crate) fn not_blank(field: impl Field, value: &str) -> Result<(), Error> {
     if value.trim().is_empty() {
-        return Err(Error::invalid(field, "must not be blank"));
+        return Err(Error::invalid(field.name(), "must not be blank"));
     }
     Ok(())
 }
 
-pub(crate) fn ip(field: &str, value: &str) -> Result<(), Error> {
+pub(crate) fn ip(field: impl Field, value: &str) -> Result<(), Error> {
     value
         .trim()
         .parse::<IpAddr>()
         .map(|_| ())
-        .map_err(|_| Error::invalid(field, "is not a valid IPv4 or IPv6 address"))
+        .map_err(|_| Error::invalid(field.name(), "is not a valid IPv4 or IPv6 address"))
 }
 
 /// ISO-4217 style: three ASCII uppercase letters.
-pub(crate) fn currency(field: &str, value: &str) -> Result<(), Error> {
+pub(crate) fn currency(field: impl Field, value: &str) -> Result<(), Error> {
     if value.len() == 3 && value.bytes().all(|b| b.is_ascii_uppercase()) {
         Ok(())
     } else {
-        Err(Error::invalid(
-            field,
+        Err(Error::invalid(field.name(),
             "must be a three-letter uppercase ISO-4217 currency code such as USD",
         ))
     }
 }
 
 /// A bare host name (no scheme, path or port), as the blacklist check wants it.
-pub(crate) fn domain(field: &str, value: &str) -> Result<(), Error> {
-    let labels: Vec<&str> = value.split('.').collect();
-    let ok = labels.len() >= 2
-        && value.len() <= 253
-        && labels.iter().all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
-        });
+pub(crate) fn domain(field: impl Field, value: &str) -> Result<(), Error> {
+    let ok = value.contains('.') && value.len() <= 253 && value.split('.').all(is_dns_label);
     if ok {
         Ok(())
     } else {
-        Err(Error::invalid(
-            field,
+        Err(Error::invalid(field.name(),
             "must be a bare domain such as example.com (no scheme, path or port)",
         ))
     }
 }
 
 /// An ISO-8601 date or date-time: at least `YYYY-MM-DD`, digits where digits belong.
-pub(crate) fn iso_date(field: &str, value: &str) -> Result<(), Error> {
+pub(crate) fn iso_date(field: impl Field, value: &str) -> Result<(), Error> {
     let b = value.as_bytes();
     let date_ok = b.len() >= 10
         && b[..4].iter().all(u8::is_ascii_digit)
@@ -123,8 +163,7 @@ pub(crate) fn iso_date(field: &str, value: &str) -> Result<(), Error> {
     if date_ok {
         Ok(())
     } else {
-        Err(Error::invalid(
-            field,
+        Err(Error::invalid(field.name(),
             "must be an ISO-8601 date or date-time such as 2026-01-31T12:00:00Z",
         ))
     }
@@ -132,14 +171,12 @@ pub(crate) fn iso_date(field: &str, value: &str) -> Result<(), Error> {
 
 pub(crate) fn batch_size(field: &str, len: usize, max: usize) -> Result<(), Error> {
     if len == 0 {
-        return Err(Error::invalid(
-            field,
+        return Err(Error::invalid(field.name(),
             format!("must contain between 1 and {max} items, got none"),
         ));
     }
     if len > max {
-        return Err(Error::invalid(
-            field,
+        return Err(Error::invalid(field.name(),
             format!("must contain between 1 and {max} items, got {len}; use the chunked helper"),
         ));
     }
@@ -148,12 +185,12 @@ pub(crate) fn batch_size(field: &str, len: usize, max: usize) -> Result<(), Erro
 
 /// A map of free-form values must have non-blank keys.
 pub(crate) fn keys<'a, V: 'a>(
-    field: &str,
+    field: impl Field,
     map: impl IntoIterator<Item = (&'a String, V)>,
 ) -> Result<(), Error> {
     for (k, _) in map {
         if k.trim().is_empty() {
-            return Err(Error::invalid(field, "keys must not be blank"));
+            return Err(Error::invalid(field.name(), "keys must not be blank"));
         }
     }
     Ok(())
