@@ -22,6 +22,8 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 #[derive(Clone)]
 pub struct Config {
     pub(crate) publishable_key: String,
+    /// Kept only to scrub it from error texts (see `Error::without_secrets`).
+    pub(crate) secret_key: String,
     pub(crate) site_uuid: String,
     pub(crate) base_url: String,
     pub(crate) user_agent: String,
@@ -65,6 +67,13 @@ impl Config {
             builder = builder.base_url(url);
         }
         builder.build()
+    }
+
+    /// The texts that must never appear in an error: the secret key and the Authorization
+    /// header value with its base64 part.
+    pub(crate) fn secrets(&self) -> [&str; 3] {
+        let encoded = self.authorization.strip_prefix("Basic ").unwrap_or("");
+        [&self.secret_key, &self.authorization, encoded]
     }
 
     /// The publishable key (the Basic auth user name).
@@ -245,6 +254,7 @@ impl ConfigBuilder {
         );
         Ok(Config {
             publishable_key,
+            secret_key,
             site_uuid,
             base_url,
             user_agent,

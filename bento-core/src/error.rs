@@ -191,6 +191,56 @@ impl Error {
         }
     }
 
+    /// The same error with every occurrence of `secrets` in its texts replaced by `<redacted>`.
+    /// The exchange applies it with the secret key and the Authorization header, so a server
+    /// (or proxy) that echoes credentials cannot put them into an error message.
+    pub fn without_secrets(self, secrets: &[&str]) -> Error {
+        let scrub = |text: String| {
+            secrets.iter().filter(|s| !s.is_empty()).fold(text, |t, s| {
+                if t.contains(*s) {
+                    t.replace(*s, "<redacted>")
+                } else {
+                    t
+                }
+            })
+        };
+        match self {
+            Error::InvalidInput { field, reason } => Error::InvalidInput {
+                field: scrub(field),
+                reason: scrub(reason),
+            },
+            Error::NotAuthorized { message } => Error::NotAuthorized {
+                message: scrub(message),
+            },
+            Error::Api {
+                status,
+                message,
+                field_errors,
+                retry_after,
+            } => Error::Api {
+                status,
+                message: scrub(message),
+                field_errors: field_errors
+                    .into_iter()
+                    .map(|fe| FieldError {
+                        field: fe.field.map(scrub),
+                        message: scrub(fe.message),
+                    })
+                    .collect(),
+                retry_after,
+            },
+            Error::Transport { kind, message } => Error::Transport {
+                kind,
+                message: scrub(message),
+            },
+            Error::Decode { status, message } => Error::Decode {
+                status,
+                message: scrub(message),
+            },
+            other @ (Error::AuthorNotAuthorized | Error::RateLimit { .. }) => other,
+        }
+    }
+
     /// Whether the request certainly never left the process (bad input, or no connection).
     pub fn never_sent(&self) -> bool {
         match self {
@@ -218,38 +268,30 @@ impl fmt::Display for RetryAfterSuffix {
 /// this crate must not carry subscriber addresses into logs.
 pub fn redact(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    // A simple scanner: find each '@', widen to the surrounding token, and replace the token
-    // when it has a local part and a dotted domain.
-    let bytes = text.as_bytes();
-    let mut start_of_rest = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'@' {
-            let mut lo = i;
-            while lo > start_of_rest && !is_email_boundary(bytes[lo - 1] as char) {
-                lo -= 1;
-            }
-            let mut hi = i + 1;
-            while hi < bytes.len() && !is_email_boundary(bytes[hi] as char) {
-                hi += 1;
-            }
-            let domain = text[i + 1..hi].trim_end_matches('.');
-            if lo < i && domain.contains('.') {
-                out.push_str(&text[start_of_rest..lo]);
-                out.push_str("<email>");
-                start_of_rest = hi;
-                i = hi;
-                continue;
-            }
+    let mut token_start = 0;
+    // Split into tokens at characters no address contains; replace each token that has a
+    // local part, an `@` and a dotted domain. Scanning by character keeps non-ASCII addresses
+    // (which `is_valid_email` accepts) whole.
+    for (i, c) in text.char_indices() {
+        if is_email_boundary(c) {
+            push_token(&mut out, &text[token_start..i]);
+            out.push(c);
+            token_start = i + c.len_utf8();
         }
-        i += 1;
     }
-    out.push_str(&text[start_of_rest..]);
+    push_token(&mut out, &text[token_start..]);
     out
 }
 
+fn push_token(out: &mut String, token: &str) {
+    let looks_like_email = token.rsplit_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty() && domain.trim_end_matches('.').contains('.')
+    });
+    out.push_str(if looks_like_email { "<email>" } else { token });
+}
+
 fn is_email_boundary(c: char) -> bool {
-    !(c.is_ascii_alphanumeric() || "._%+-'@".contains(c)) || !c.is_ascii()
+    c.is_whitespace() || c.is_control() || "<>(),;:\"[]{}".contains(c)
 }
 
 #[cfg(test)]

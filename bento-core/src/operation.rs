@@ -51,7 +51,8 @@ pub trait Operation {
     fn decode(&self, status: StatusCode, body: &[u8]) -> Result<Self::Output, Error>;
 
     /// Parses any response: 2xx through [`Operation::decode`], everything else into the
-    /// matching [`Error`].
+    /// matching [`Error`]. Emails are redacted from error texts; the secret key is not known
+    /// here, so a server echoing it is only scrubbed on the [`Exchange`] path.
     fn parse_response(&self, response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
         if response.status().is_success() {
             self.decode(response.status(), response.body())
@@ -123,13 +124,16 @@ impl<'a, O: Operation> Exchange<'a, O> {
                 self.retries += 1;
                 Step::Retry(delay)
             }
-            RetryDecision::Stop => Step::Done(match outcome {
-                Ok(response) if response.status().is_success() => {
-                    self.op.decode(response.status(), response.body())
-                }
-                Ok(response) => Err(error_from_response(&response, Some(now))),
-                Err(e) => Err(e.into()),
-            }),
+            RetryDecision::Stop => {
+                let result = match outcome {
+                    Ok(response) if response.status().is_success() => {
+                        self.op.decode(response.status(), response.body())
+                    }
+                    Ok(response) => Err(error_from_response(&response, Some(now))),
+                    Err(e) => Err(e.into()),
+                };
+                Step::Done(result.map_err(|e| e.without_secrets(&self.config.secrets())))
+            }
         }
     }
 }
@@ -201,6 +205,7 @@ impl ErrorBody {
                             },
                             other => serde_json::from_value::<FieldError>(other.clone())
                                 .map(|mut fe| {
+                                    fe.field = fe.field.map(|f| redact(&f));
                                     fe.message = redact(&fe.message);
                                     fe
                                 })

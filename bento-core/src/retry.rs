@@ -183,7 +183,11 @@ impl RetryPolicy {
         } else {
             0.0
         };
-        capped.mul_f64(0.5 + jitter / 2.0)
+        // `mul_f64` panics when the product overflows a Duration (a policy with a huge
+        // max_delay); fall back to the cap, and never exceed it through rounding.
+        Duration::try_from_secs_f64(capped.as_secs_f64() * (0.5 + jitter / 2.0))
+            .unwrap_or(capped)
+            .min(capped)
     }
 }
 

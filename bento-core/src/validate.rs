@@ -91,7 +91,9 @@ pub fn is_valid_email(email: &str) -> bool {
     let Some((_, tld)) = domain.rsplit_once('.') else {
         return false;
     };
-    domain.split('.').all(is_dns_label) && tld.len() >= 2 && !tld.bytes().all(|b| b.is_ascii_digit())
+    domain.split('.').all(is_dns_label)
+        && tld.len() >= 2
+        && !tld.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn is_dns_label(l: &str) -> bool {
@@ -132,7 +134,8 @@ pub(crate) fn currency(field: impl Field, value: &str) -> Result<(), Error> {
     if value.len() == 3 && value.bytes().all(|b| b.is_ascii_uppercase()) {
         Ok(())
     } else {
-        Err(Error::invalid(field.name(),
+        Err(Error::invalid(
+            field.name(),
             "must be a three-letter uppercase ISO-4217 currency code such as USD",
         ))
     }
@@ -144,7 +147,8 @@ pub(crate) fn domain(field: impl Field, value: &str) -> Result<(), Error> {
     if ok {
         Ok(())
     } else {
-        Err(Error::invalid(field.name(),
+        Err(Error::invalid(
+            field.name(),
             "must be a bare domain such as example.com (no scheme, path or port)",
         ))
     }
@@ -163,7 +167,8 @@ pub(crate) fn iso_date(field: impl Field, value: &str) -> Result<(), Error> {
     if date_ok {
         Ok(())
     } else {
-        Err(Error::invalid(field.name(),
+        Err(Error::invalid(
+            field.name(),
             "must be an ISO-8601 date or date-time such as 2026-01-31T12:00:00Z",
         ))
     }
@@ -171,12 +176,14 @@ pub(crate) fn iso_date(field: impl Field, value: &str) -> Result<(), Error> {
 
 pub(crate) fn batch_size(field: &str, len: usize, max: usize) -> Result<(), Error> {
     if len == 0 {
-        return Err(Error::invalid(field.name(),
+        return Err(Error::invalid(
+            field.name(),
             format!("must contain between 1 and {max} items, got none"),
         ));
     }
     if len > max {
-        return Err(Error::invalid(field.name(),
+        return Err(Error::invalid(
+            field.name(),
             format!("must contain between 1 and {max} items, got {len}; use the chunked helper"),
         ));
     }

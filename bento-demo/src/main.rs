@@ -5,6 +5,11 @@
 //! With `BENTO_PUBLISHABLE_KEY`, `BENTO_SECRET_KEY` and `BENTO_SITE_UUID` set it targets the
 //! real API and skips the steps that would write test data in bulk or need a fault.
 //! Exits non-zero if any step fails.
+//!
+//! Against the emulator the same flow also runs through the WASI component in wasmtime
+//! (`bento-component`, see `component.rs`), shown in the same table (surface `wasm`).
+
+mod component;
 
 use std::collections::HashMap;
 use std::fmt::Display;
@@ -23,6 +28,7 @@ const IMPORT_SIZE: usize = 3_000;
 
 struct Step {
     name: &'static str,
+    surface: &'static str,
     outcome: Result<String, String>,
     latency: Duration,
 }
@@ -43,6 +49,7 @@ impl Demo {
         let outcome = f.await.map(show).map_err(|e| e.to_string());
         self.steps.push(Step {
             name,
+            surface: "rust",
             outcome,
             latency: started.elapsed(),
         });
@@ -51,6 +58,7 @@ impl Demo {
     fn skip(&mut self, name: &'static str, why: &str) {
         self.steps.push(Step {
             name,
+            surface: "rust",
             outcome: Ok(format!("skipped: {why}")),
             latency: Duration::ZERO,
         });
@@ -59,6 +67,7 @@ impl Demo {
     fn fail(&mut self, name: &'static str, why: impl Display) {
         self.steps.push(Step {
             name,
+            surface: "rust",
             outcome: Err(why.to_string()),
             latency: Duration::ZERO,
         });
@@ -93,6 +102,14 @@ async fn main() -> ExitCode {
         steps: Vec::new(),
     };
     run(&mut demo, real_api).await;
+    if let Some(emu) = &demo.emulator {
+        // wasmtime's synchronous wasi:http drives its own runtime: run it on a plain thread.
+        let rows = std::thread::scope(|s| s.spawn(|| component::run(emu)).join());
+        match rows {
+            Ok(rows) => demo.steps.extend(rows),
+            Err(_) => demo.fail("load the component", "the component thread panicked"),
+        }
+    }
     print_table(&demo.steps);
     let failed = demo.steps.iter().filter(|s| s.outcome.is_err()).count();
     if failed > 0 {
@@ -365,27 +382,37 @@ async fn forced_fault(demo: &mut Demo, c: &Client) {
     };
     demo.steps.push(Step {
         name: "rides through a 429 + Retry-After",
+        surface: "rust",
         outcome,
         latency,
     });
 }
 
+/// One line per step and surface, the surfaces of a step next to each other.
 fn print_table(steps: &[Step]) {
+    let mut order: Vec<&'static str> = Vec::new();
+    for s in steps {
+        if !order.contains(&s.name) {
+            order.push(s.name);
+        }
+    }
     let name_w = steps.iter().map(|s| s.name.len()).max().unwrap_or(4).max(4);
     println!(
-        "{:<name_w$}  {:<7}  {:>9}  {:<6}  result",
+        "{:<name_w$}  {:<7}  {:>10}  {:<6}  result",
         "step", "surface", "latency", "status"
     );
-    println!("{}", "-".repeat(name_w + 80));
-    for s in steps {
-        let (status, text) = match &s.outcome {
-            Ok(t) => ("ok", t.as_str()),
-            Err(e) => ("FAILED", e.as_str()),
-        };
-        let latency = format!("{:.1} ms", s.latency.as_secs_f64() * 1000.0);
-        println!(
-            "{:<name_w$}  {:<7}  {:>9}  {:<6}  {text}",
-            s.name, "rust", latency, status
-        );
+    println!("{}", "-".repeat(name_w + 90));
+    for name in order {
+        for s in steps.iter().filter(|s| s.name == name) {
+            let (status, text) = match &s.outcome {
+                Ok(t) => ("ok", t.as_str()),
+                Err(e) => ("FAILED", e.as_str()),
+            };
+            let latency = format!("{:.1} ms", s.latency.as_secs_f64() * 1000.0);
+            println!(
+                "{:<name_w$}  {:<7}  {:>10}  {:<6}  {text}",
+                s.name, s.surface, latency, status
+            );
+        }
     }
 }

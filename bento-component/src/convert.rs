@@ -1,0 +1,787 @@
+//! WIT records ↔ the core's types. Plain data mapping: the only check here is that JSON text
+//! parses (the core validates everything else when it builds the request).
+
+use std::time::Duration;
+
+use bento::{Error, JsonMap, TransportErrorKind};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::bindings::exports::bentonow::bento::api as wit;
+
+/// A WIT input record → the core's input. `field` names the record in error messages.
+pub trait ToCore<T> {
+    fn to_core(&self, field: &str) -> Result<T, Error>;
+}
+
+/// A core output (or error) → its WIT record.
+pub trait ToWit<T> {
+    fn to_wit(self) -> T;
+}
+
+impl<A: ToWit<B>, B> ToWit<Vec<B>> for Vec<A> {
+    fn to_wit(self) -> Vec<B> {
+        self.into_iter().map(ToWit::to_wit).collect()
+    }
+}
+
+impl<A: ToWit<B>, B> ToWit<Option<B>> for Option<A> {
+    fn to_wit(self) -> Option<B> {
+        self.map(ToWit::to_wit)
+    }
+}
+
+/// Converts a list, naming each element `name[i]`.
+pub fn list<W: ToCore<T>, T>(items: &[W], name: &str) -> Result<Vec<T>, Error> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| item.to_core(&format!("{name}[{i}]")))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON text
+
+fn parse_json(text: &str, field: &str) -> Result<Value, Error> {
+    serde_json::from_str(text).map_err(|e| {
+        Error::invalid(
+            field,
+            format!(
+                "is not valid JSON (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
+        )
+    })
+}
+
+fn parse_object(text: &str, field: &str) -> Result<JsonMap, Error> {
+    match parse_json(text, field)? {
+        Value::Object(map) => Ok(map.into_iter().collect()),
+        _ => Err(Error::invalid(field, "must be a JSON object")),
+    }
+}
+
+fn parse_opt_object(text: &Option<String>, field: &str) -> Result<Option<JsonMap>, Error> {
+    text.as_deref().map(|t| parse_object(t, field)).transpose()
+}
+
+/// JSON text of a value the core parsed (serializing a JSON value cannot fail).
+fn json<T: Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
+}
+
+fn opt_json<T: Serialize>(value: Option<T>) -> Option<String> {
+    value.as_ref().map(json)
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn small(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Config and errors
+
+/// Builds and validates the core's config (errors name the core's config fields).
+pub fn config(c: wit::Config) -> Result<bento::Config, Error> {
+    let mut b = bento::ConfigBuilder::new()
+        .publishable_key(c.publishable_key)
+        .secret_key(c.secret_key)
+        .site_uuid(c.site_uuid);
+    if let Some(url) = c.base_url {
+        b = b.base_url(url);
+    }
+    if let Some(ua) = c.user_agent {
+        b = b.user_agent(ua);
+    }
+    if let Some(ms) = c.timeout_ms {
+        b = b.timeout(Duration::from_millis(ms));
+    }
+    if let Some(ms) = c.connect_timeout_ms {
+        b = b.connect_timeout(Duration::from_millis(ms));
+    }
+    if let Some(n) = c.max_response_bytes {
+        b = b.max_response_bytes(usize::try_from(n).unwrap_or(usize::MAX));
+    }
+    if let Some(r) = c.retry {
+        b = b.retry_policy(bento::RetryPolicy {
+            max_retries: r.max_retries,
+            base_delay: Duration::from_millis(r.base_delay_ms),
+            max_delay: Duration::from_millis(r.max_delay_ms),
+            max_retry_after: Duration::from_millis(r.max_retry_after_ms),
+            retry_server_errors: r.retry_server_errors,
+            retry_transport_errors: r.retry_transport_errors,
+        });
+    }
+    b.build()
+}
+
+impl ToWit<wit::BentoError> for Error {
+    fn to_wit(self) -> wit::BentoError {
+        use wit::BentoError as B;
+        match self {
+            Error::InvalidInput { field, reason } => {
+                B::InvalidInput(wit::InvalidInputError { field, reason })
+            }
+            Error::NotAuthorized { message } => B::Unauthorized(message),
+            Error::AuthorNotAuthorized => B::AuthorNotAuthorized,
+            Error::RateLimit { retry_after } => B::RateLimited(retry_after.map(millis)),
+            Error::Api {
+                status,
+                message,
+                field_errors,
+                retry_after,
+            } => B::ApiStatus(wit::ApiStatusError {
+                status,
+                message,
+                field_errors: field_errors
+                    .into_iter()
+                    .map(|f| wit::FieldError {
+                        field: f.field,
+                        message: f.message,
+                    })
+                    .collect(),
+                retry_after_ms: retry_after.map(millis),
+            }),
+            Error::Transport {
+                kind: TransportErrorKind::Timeout,
+                message,
+            } => B::Timeout(message),
+            Error::Transport { kind, message } => B::Transport(wit::TransportError {
+                kind: match kind {
+                    TransportErrorKind::Connect => wit::TransportKind::Connect,
+                    TransportErrorKind::Io => wit::TransportKind::Io,
+                    TransportErrorKind::ResponseTooLarge => wit::TransportKind::ResponseTooLarge,
+                    _ => wit::TransportKind::Other,
+                },
+                message,
+            }),
+            Error::Decode { status, message } => B::Decode(wit::DecodeError { status, message }),
+            other => B::Transport(wit::TransportError {
+                kind: wit::TransportKind::Other,
+                message: other.to_string(),
+            }),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs
+
+impl ToCore<bento::Event> for wit::Event {
+    fn to_core(&self, field: &str) -> Result<bento::Event, Error> {
+        Ok(bento::Event {
+            event_type: self.event_type.clone(),
+            email: self.email.clone(),
+            fields: parse_opt_object(&self.fields, &format!("{field}.fields"))?,
+            details: parse_opt_object(&self.details, &format!("{field}.details"))?,
+            date: self.date.clone(),
+        })
+    }
+}
+
+impl ToCore<bento::ImportSubscriberData> for wit::ImportSubscriber {
+    fn to_core(&self, field: &str) -> Result<bento::ImportSubscriberData, Error> {
+        Ok(bento::ImportSubscriberData {
+            email: self.email.clone(),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            tags: self.tags.clone(),
+            remove_tags: self.remove_tags.clone(),
+            custom_fields: parse_opt_object(
+                &self.custom_fields,
+                &format!("{field}.custom-fields"),
+            )?
+            .unwrap_or_default(),
+        })
+    }
+}
+
+impl ToCore<bento::Command> for wit::Command {
+    fn to_core(&self, field: &str) -> Result<bento::Command, Error> {
+        use bento::Command as C;
+        use wit::Command as W;
+        Ok(match self.clone() {
+            W::AddTag(t) => C::AddTag {
+                email: t.email,
+                tag: t.tag,
+            },
+            W::AddTagViaEvent(t) => C::AddTagViaEvent {
+                email: t.email,
+                tag: t.tag,
+            },
+            W::RemoveTag(t) => C::RemoveTag {
+                email: t.email,
+                tag: t.tag,
+            },
+            W::AddField(f) => C::AddField {
+                value: parse_json(&f.value, &format!("{field}.value"))?,
+                email: f.email,
+                key: f.key,
+            },
+            W::RemoveField(f) => C::RemoveField {
+                email: f.email,
+                key: f.key,
+            },
+            W::Subscribe(email) => C::Subscribe { email },
+            W::Unsubscribe(email) => C::Unsubscribe { email },
+            W::ChangeEmail(c) => C::ChangeEmail {
+                email: c.email,
+                new_email: c.new_email,
+            },
+        })
+    }
+}
+
+fn date_range(r: &Option<wit::DateRange>) -> Option<bento::DateRange> {
+    r.as_ref().map(|r| bento::DateRange {
+        gt: r.gt.clone(),
+        lt: r.lt.clone(),
+    })
+}
+
+impl ToCore<bento::SearchSubscribers> for wit::SearchQuery {
+    fn to_core(&self, _field: &str) -> Result<bento::SearchSubscribers, Error> {
+        Ok(bento::SearchSubscribers {
+            page: self.page,
+            tags: self.tags.clone(),
+            created_at: date_range(&self.created_at),
+            updated_at: date_range(&self.updated_at),
+            last_event_at: date_range(&self.last_event_at),
+            unsubscribed_at: date_range(&self.unsubscribed_at),
+        })
+    }
+}
+
+impl ToCore<bento::GetBroadcasts> for wit::BroadcastQuery {
+    fn to_core(&self, _field: &str) -> Result<bento::GetBroadcasts, Error> {
+        use bento::BroadcastStatus as S;
+        use wit::BroadcastStatus as W;
+        Ok(bento::GetBroadcasts {
+            page: self.page,
+            status: self.status.map(|s| match s {
+                W::Sent => S::Sent,
+                W::Draft => S::Draft,
+                W::Sending => S::Sending,
+                W::Scheduled => S::Scheduled,
+                W::Paused => S::Paused,
+                W::Canceled => S::Canceled,
+            }),
+        })
+    }
+}
+
+impl ToCore<bento::BroadcastData> for wit::BroadcastInput {
+    fn to_core(&self, _field: &str) -> Result<bento::BroadcastData, Error> {
+        Ok(bento::BroadcastData {
+            name: self.name.clone(),
+            subject: self.subject.clone(),
+            content: self.content.clone(),
+            broadcast_type: match self.broadcast_type.as_str() {
+                "plain" => bento::BroadcastType::Plain,
+                "raw" => bento::BroadcastType::Raw,
+                other => bento::BroadcastType::Other(other.to_owned()),
+            },
+            from: bento::BroadcastSender {
+                email: self.from_email.clone(),
+                name: self.from_name.clone(),
+            },
+            inclusive_tags: self.inclusive_tags.clone(),
+            exclusive_tags: self.exclusive_tags.clone(),
+            segment_id: self.segment_id.clone(),
+            batch_size_per_hour: self.batch_size_per_hour,
+            send_at: self.send_at.clone(),
+            approved: self.approved,
+        })
+    }
+}
+
+impl ToCore<bento::EmailData> for wit::Email {
+    fn to_core(&self, field: &str) -> Result<bento::EmailData, Error> {
+        Ok(bento::EmailData {
+            to: self.to.clone(),
+            from: self.from.clone(),
+            subject: self.subject.clone(),
+            html_body: self.html_body.clone(),
+            transactional: self.transactional,
+            personalizations: parse_opt_object(
+                &self.personalizations,
+                &format!("{field}.personalizations"),
+            )?,
+        })
+    }
+}
+
+impl ToCore<bento::SequenceEmail> for wit::SequenceEmail {
+    fn to_core(&self, _field: &str) -> Result<bento::SequenceEmail, Error> {
+        use bento::DelayInterval as D;
+        use wit::DelayInterval as W;
+        Ok(bento::SequenceEmail {
+            subject: self.subject.clone(),
+            html: self.html.clone(),
+            inbox_snippet: self.inbox_snippet.clone(),
+            delay_interval: self.delay_interval.map(|d| match d {
+                W::Minutes => D::Minutes,
+                W::Hours => D::Hours,
+                W::Days => D::Days,
+                W::Months => D::Months,
+            }),
+            delay_interval_count: self.delay_interval_count,
+            editor_choice: self.editor_choice.clone(),
+            cc: self.cc.clone(),
+            bcc: self.bcc.clone(),
+            to: self.to.clone(),
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outputs
+
+impl ToWit<wit::BatchResult> for bento::BatchResult {
+    fn to_wit(self) -> wit::BatchResult {
+        wit::BatchResult {
+            results: self.results,
+            failed: self.failed,
+        }
+    }
+}
+
+impl ToWit<wit::Subscriber> for bento::Subscriber {
+    fn to_wit(self) -> wit::Subscriber {
+        let a = self.attributes;
+        wit::Subscriber {
+            id: self.id,
+            uuid: a.uuid,
+            email: a.email,
+            fields: opt_json(a.fields),
+            cached_tag_ids: a.cached_tag_ids,
+            unsubscribed_at: a.unsubscribed_at,
+            navigation_url: a.navigation_url,
+        }
+    }
+}
+
+impl ToWit<wit::SearchResult> for bento::SearchResult {
+    fn to_wit(self) -> wit::SearchResult {
+        wit::SearchResult {
+            data: self.data.to_wit(),
+            meta: opt_json(self.meta),
+        }
+    }
+}
+
+impl ToWit<wit::Tag> for bento::Tag {
+    fn to_wit(self) -> wit::Tag {
+        let a = self.attributes;
+        wit::Tag {
+            id: self.id,
+            name: a.name,
+            created_at: a.created_at,
+            discarded_at: a.discarded_at,
+            site_id: opt_json(a.site_id),
+        }
+    }
+}
+
+impl ToWit<String> for bento::DeleteTagResult {
+    fn to_wit(self) -> String {
+        self.message
+    }
+}
+
+impl ToWit<wit::CustomField> for bento::Field {
+    fn to_wit(self) -> wit::CustomField {
+        let a = self.attributes;
+        wit::CustomField {
+            id: self.id,
+            name: a.name,
+            key: a.key,
+            whitelisted: a.whitelisted,
+            created_at: a.created_at,
+        }
+    }
+}
+
+impl ToWit<wit::Broadcast> for bento::Broadcast {
+    fn to_wit(self) -> wit::Broadcast {
+        let a = self.attributes;
+        wit::Broadcast {
+            id: self.id,
+            name: a.name,
+            share_url: a.share_url,
+            template: a.template.map(|t| wit::BroadcastTemplate {
+                template_id: t.template_id,
+                subject: t.subject,
+                to: t.to,
+                html: t.html,
+            }),
+            created_at: a.created_at,
+            sent_final_batch_at: a.sent_final_batch_at,
+            send_at: a.send_at,
+            stats: opt_json(a.stats),
+        }
+    }
+}
+
+impl ToWit<wit::BroadcastCreateResult> for bento::BroadcastCreateResult {
+    fn to_wit(self) -> wit::BroadcastCreateResult {
+        wit::BroadcastCreateResult {
+            results: self.results,
+            failed: self.failed,
+            broadcasts: self
+                .broadcasts
+                .into_iter()
+                .map(|b| wit::CreatedBroadcast {
+                    id: b.id,
+                    template_id: b.template_id,
+                    name: b.name,
+                    dashboard_url: b.dashboard_url,
+                })
+                .collect(),
+            failures: self
+                .failures
+                .into_iter()
+                .map(|f| wit::BroadcastFailure {
+                    index: f.index,
+                    name: f.name,
+                    error: f.error,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl ToWit<wit::TemplateSummary> for bento::sequences::TemplateSummary {
+    fn to_wit(self) -> wit::TemplateSummary {
+        wit::TemplateSummary {
+            id: self.id,
+            subject: self.subject,
+            stats: opt_json(self.stats),
+        }
+    }
+}
+
+impl ToWit<wit::Sequence> for bento::Sequence {
+    fn to_wit(self) -> wit::Sequence {
+        let a = self.attributes;
+        wit::Sequence {
+            id: self.id,
+            name: a.name,
+            created_at: a.created_at,
+            prefix_id: a.prefix_id,
+            email_templates: a.email_templates.to_wit(),
+        }
+    }
+}
+
+impl ToWit<wit::EmailTemplate> for bento::EmailTemplate {
+    fn to_wit(self) -> wit::EmailTemplate {
+        let a = self.attributes;
+        wit::EmailTemplate {
+            id: self.id,
+            name: a.name,
+            subject: a.subject,
+            html: a.html,
+            created_at: a.created_at,
+            stats: opt_json(a.stats),
+        }
+    }
+}
+
+impl ToWit<wit::Workflow> for bento::Workflow {
+    fn to_wit(self) -> wit::Workflow {
+        let a = self.attributes;
+        wit::Workflow {
+            id: self.id,
+            name: a.name,
+            status: a.status,
+            created_at: a.created_at,
+            prefix_id: a.prefix_id,
+            email_templates: a.email_templates.to_wit(),
+        }
+    }
+}
+
+impl ToWit<wit::Location> for bento::Location {
+    fn to_wit(self) -> wit::Location {
+        wit::Location {
+            request: self.request,
+            ip: self.ip,
+            country_code2: self.country_code2,
+            country_code3: self.country_code3,
+            country_name: self.country_name,
+            continent_code: self.continent_code,
+            region_name: self.region_name,
+            city_name: self.city_name,
+            postal_code: self.postal_code,
+            latitude: self.latitude,
+            longitude: self.longitude,
+            dma_code: self.dma_code,
+            area_code: self.area_code,
+            timezone: self.timezone,
+            real_region_name: self.real_region_name,
+        }
+    }
+}
+
+impl ToWit<wit::FormResponse> for bento::FormResponse {
+    fn to_wit(self) -> wit::FormResponse {
+        let a = self.attributes;
+        let d = a.data;
+        wit::FormResponse {
+            id: self.id,
+            uuid: a.uuid,
+            data: wit::FormResponseData {
+                id: d.id,
+                kind: d.kind,
+                date: d.date,
+                identity: opt_json(d.identity),
+                ip: d.ip,
+                fields: opt_json(d.fields),
+                details: opt_json(d.details),
+                browser: opt_json(d.browser),
+                page: opt_json(d.page),
+                location: d.location.to_wit(),
+            },
+        }
+    }
+}
+
+impl ToWit<wit::Segment> for bento::Segment {
+    fn to_wit(self) -> wit::Segment {
+        let a = self.attributes;
+        wit::Segment {
+            id: self.id,
+            name: a.name,
+            description: a.description,
+            visitor_event_query: opt_json(a.visitor_event_query),
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+        }
+    }
+}
+
+impl ToWit<wit::Author> for bento::Author {
+    fn to_wit(self) -> wit::Author {
+        let a = self.attributes;
+        wit::Author {
+            id: self.id,
+            email: a.email,
+            name: a.name,
+            other: json(&a.other),
+        }
+    }
+}
+
+impl ToWit<wit::SiteStats> for bento::SiteStats {
+    fn to_wit(self) -> wit::SiteStats {
+        wit::SiteStats {
+            user_count: self.user_count,
+            subscriber_count: self.subscriber_count,
+            unsubscriber_count: self.unsubscriber_count,
+        }
+    }
+}
+
+impl ToWit<wit::ReportStats> for bento::ReportStats {
+    fn to_wit(self) -> wit::ReportStats {
+        wit::ReportStats {
+            data: json(&self.data),
+            chart_style: self.chart_style,
+            report_type: self.report_type,
+            report_name: self.report_name,
+        }
+    }
+}
+
+impl ToWit<wit::AdsStats> for bento::AdsStats {
+    fn to_wit(self) -> wit::AdsStats {
+        wit::AdsStats {
+            dimension: self.dimension,
+            dimension_label: self.dimension_label,
+            attribution: opt_json(self.attribution),
+            revenue_mode: opt_json(self.revenue_mode),
+            totals: self.totals.map(|t| wit::AdsTotals {
+                signups: t.signups,
+                customers: t.customers,
+                revenue_cents: t.revenue_cents,
+                revenue_currency: t.revenue_currency,
+                customer_rate: t.customer_rate,
+                top_source: t.top_source,
+            }),
+            chart_data: self.chart_data.iter().map(json).collect(),
+            breakdown: self
+                .breakdown
+                .into_iter()
+                .map(|b| wit::AdsBreakdown {
+                    key: b.key,
+                    label: b.label,
+                    signups: b.signups,
+                    customers: b.customers,
+                    revenue_cents: b.revenue_cents,
+                    revenue_per_signup_cents: b.revenue_per_signup_cents,
+                })
+                .collect(),
+            revenue_truncated: self.revenue_truncated,
+        }
+    }
+}
+
+impl ToWit<wit::ValidationResult> for bento::ValidationResult {
+    fn to_wit(self) -> wit::ValidationResult {
+        wit::ValidationResult {
+            valid: self.valid,
+            reasons: self.reasons,
+        }
+    }
+}
+
+impl ToWit<wit::ModerationResult> for bento::ModerationResult {
+    fn to_wit(self) -> wit::ModerationResult {
+        wit::ModerationResult {
+            valid: self.valid,
+            reasons: self.reasons,
+            safe_original_content: self.safe_original_content,
+        }
+    }
+}
+
+impl ToWit<wit::GenderResult> for bento::GenderResult {
+    fn to_wit(self) -> wit::GenderResult {
+        wit::GenderResult {
+            gender: self.gender,
+            confidence: self.confidence,
+        }
+    }
+}
+
+impl ToWit<wit::BlacklistResult> for bento::BlacklistResult {
+    fn to_wit(self) -> wit::BlacklistResult {
+        wit::BlacklistResult {
+            query: self.query,
+            description: self.description,
+            results: opt_json(self.results),
+        }
+    }
+}
+
+impl ToWit<String> for Value {
+    fn to_wit(self) -> String {
+        json(&self)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chunked reports
+
+/// What happened to a chunked batch, with each failed or partial chunk's original WIT records.
+pub struct Report<W> {
+    records: usize,
+    pub chunks: u32,
+    accepted: u64,
+    failed: u64,
+    /// `(index, offset, error, records)`.
+    failed_chunks: Vec<(u32, u32, wit::BentoError, Vec<W>)>,
+    /// `(index, offset, failed, records)`.
+    partial_chunks: Vec<(u32, u32, u64, Vec<W>)>,
+}
+
+impl<W> Report<W> {
+    pub fn new(records: usize) -> Self {
+        Report {
+            records,
+            chunks: 0,
+            accepted: 0,
+            failed: 0,
+            failed_chunks: Vec::new(),
+            partial_chunks: Vec::new(),
+        }
+    }
+
+    /// Records one chunk: `counts` is the API's `(results, failed)` or the chunk's error.
+    pub fn record(&mut self, offset: usize, counts: Result<(u64, u64), Error>, records: Vec<W>) {
+        let index = self.chunks;
+        self.chunks = self.chunks.saturating_add(1);
+        match counts {
+            Ok((accepted, failed)) => {
+                self.accepted += accepted;
+                self.failed += failed;
+                if failed > 0 {
+                    self.partial_chunks
+                        .push((index, small(offset), failed, records));
+                }
+            }
+            Err(e) => self
+                .failed_chunks
+                .push((index, small(offset), e.to_wit(), records)),
+        }
+    }
+}
+
+impl Report<wit::ImportSubscriber> {
+    pub fn into_import_report(self) -> wit::ImportReport {
+        wit::ImportReport {
+            records: self.records as u64,
+            chunks: self.chunks,
+            accepted: self.accepted,
+            failed: self.failed,
+            failed_chunks: self
+                .failed_chunks
+                .into_iter()
+                .map(|(index, offset, error, records)| wit::FailedImportChunk {
+                    index,
+                    offset,
+                    error,
+                    records,
+                })
+                .collect(),
+            partial_chunks: self
+                .partial_chunks
+                .into_iter()
+                .map(|(index, offset, failed, records)| wit::PartialImportChunk {
+                    index,
+                    offset,
+                    failed,
+                    records,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Report<wit::Event> {
+    pub fn into_track_report(self) -> wit::TrackReport {
+        wit::TrackReport {
+            records: self.records as u64,
+            chunks: self.chunks,
+            accepted: self.accepted,
+            failed: self.failed,
+            failed_chunks: self
+                .failed_chunks
+                .into_iter()
+                .map(|(index, offset, error, records)| wit::FailedEventChunk {
+                    index,
+                    offset,
+                    error,
+                    records,
+                })
+                .collect(),
+            partial_chunks: self
+                .partial_chunks
+                .into_iter()
+                .map(|(index, offset, failed, records)| wit::PartialEventChunk {
+                    index,
+                    offset,
+                    failed,
+                    records,
+                })
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,321 @@
+//! The wasi:http driver: sends one `http::Request<Vec<u8>>` built by the core and returns the
+//! `http::Response<Vec<u8>>` (or a [`TransportError`]), plus the clock and randomness the
+//! core's retry policy asks the driver for. No validation and no retry decisions live here.
+
+use std::time::{Duration, SystemTime};
+
+use bento::{Config, TransportError, TransportErrorKind};
+use wasip2::clocks::{monotonic_clock, wall_clock};
+use wasip2::http::outgoing_handler;
+use wasip2::http::types::{
+    ErrorCode, Fields, IncomingBody, IncomingResponse, Method, OutgoingBody, OutgoingRequest,
+    RequestOptions, Scheme,
+};
+use wasip2::io::poll::{Pollable, poll};
+use wasip2::io::streams::StreamError;
+
+/// Largest slice handed to `blocking-write-and-flush` (the WASI limit is 4096 bytes).
+const WRITE_CHUNK: usize = 4096;
+/// Largest read request per `read` call.
+const READ_CHUNK: u64 = 64 * 1024;
+
+/// The wall-clock time, for `Retry-After` dates.
+pub fn now() -> SystemTime {
+    let t = wall_clock::now();
+    SystemTime::UNIX_EPOCH + Duration::new(t.seconds, t.nanoseconds)
+}
+
+/// A jitter value in `[0, 1)` for the retry backoff.
+pub fn jitter() -> f64 {
+    // 53 random bits make every f64 in [0, 1) with that spacing equally likely.
+    (wasip2::random::random::get_random_u64() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Sleeps on the monotonic clock (retry delays).
+pub fn sleep(delay: Duration) {
+    monotonic_clock::subscribe_duration(nanos(delay)).block();
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+fn err(kind: TransportErrorKind, message: impl Into<String>) -> TransportError {
+    TransportError::new(kind, message)
+}
+
+/// Sends `request` with the config's timeouts and response cap.
+pub fn send(
+    request: &http::Request<Vec<u8>>,
+    config: &Config,
+) -> Result<http::Response<Vec<u8>>, TransportError> {
+    let timeout = config.timeout();
+    // One deadline for the whole attempt: waiting for the head and reading the body.
+    let deadline =
+        monotonic_clock::subscribe_instant(monotonic_clock::now().saturating_add(nanos(timeout)));
+
+    let outgoing = build_request(request)?;
+    let options = RequestOptions::new();
+    // A host may not support a timeout (it answers Err); the overall deadline still applies.
+    let _ = options.set_connect_timeout(Some(nanos(config.connect_timeout())));
+    let _ = options.set_first_byte_timeout(Some(nanos(timeout)));
+    let _ = options.set_between_bytes_timeout(Some(nanos(timeout)));
+
+    let body = outgoing
+        .body()
+        .map_err(|()| err(TransportErrorKind::Other, "request body already taken"))?;
+    let future = outgoing_handler::handle(outgoing, Some(options)).map_err(map_code)?;
+
+    // Write the body after `handle`, so the host is already draining it. If writing fails
+    // the request itself failed; the response future says why (refused, reset, ...).
+    let written = write_body(&body, request.body());
+    if written {
+        OutgoingBody::finish(body, None).map_err(map_code)?;
+    } else {
+        drop(body);
+    }
+
+    let subscription = future.subscribe();
+    let response = loop {
+        match future.get() {
+            Some(Ok(Ok(response))) => break response,
+            Some(Ok(Err(code))) => return Err(map_code(code)),
+            Some(Err(())) => {
+                return Err(err(TransportErrorKind::Other, "response already taken"));
+            }
+            None => wait(&subscription, &deadline, "no response before the timeout")?,
+        }
+    };
+    drop(subscription);
+    if !written {
+        return Err(err(
+            TransportErrorKind::Io,
+            "the request body could not be sent",
+        ));
+    }
+    read_response(&response, config.max_response_bytes(), &deadline)
+}
+
+/// Waits until `ready` or the deadline, whichever comes first.
+fn wait(ready: &Pollable, deadline: &Pollable, what: &str) -> Result<(), TransportError> {
+    let fired = poll(&[ready, deadline]);
+    if fired.contains(&0) {
+        Ok(())
+    } else {
+        Err(err(TransportErrorKind::Timeout, what))
+    }
+}
+
+fn build_request(request: &http::Request<Vec<u8>>) -> Result<OutgoingRequest, TransportError> {
+    let entries: Vec<(String, Vec<u8>)> = request
+        .headers()
+        .iter()
+        .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
+        .collect();
+    let headers = Fields::from_list(&entries)
+        .map_err(|e| err(TransportErrorKind::Other, format!("header rejected: {e:?}")))?;
+    let outgoing = OutgoingRequest::new(headers);
+
+    let method = match request.method().as_str() {
+        "GET" => Method::Get,
+        "POST" => Method::Post,
+        "PUT" => Method::Put,
+        "PATCH" => Method::Patch,
+        "DELETE" => Method::Delete,
+        "HEAD" => Method::Head,
+        "OPTIONS" => Method::Options,
+        other => Method::Other(other.to_owned()),
+    };
+    let uri = request.uri();
+    let scheme = match uri.scheme_str() {
+        Some("http") => Scheme::Http,
+        Some("https") => Scheme::Https,
+        Some(other) => Scheme::Other(other.to_owned()),
+        None => return Err(err(TransportErrorKind::Other, "request URI has no scheme")),
+    };
+    let authority = uri
+        .authority()
+        .map(|a| a.as_str())
+        .ok_or_else(|| err(TransportErrorKind::Other, "request URI has no host"))?;
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    let rejected = |what: &str| {
+        err(
+            TransportErrorKind::Other,
+            format!("host rejected the {what}"),
+        )
+    };
+    outgoing
+        .set_method(&method)
+        .map_err(|()| rejected("method"))?;
+    outgoing
+        .set_scheme(Some(&scheme))
+        .map_err(|()| rejected("scheme"))?;
+    outgoing
+        .set_authority(Some(authority))
+        .map_err(|()| rejected("authority"))?;
+    outgoing
+        .set_path_with_query(Some(path))
+        .map_err(|()| rejected("path"))?;
+    Ok(outgoing)
+}
+
+/// Writes the body in chunks the stream accepts; `false` if the stream broke.
+fn write_body(body: &OutgoingBody, bytes: &[u8]) -> bool {
+    let Ok(stream) = body.write() else {
+        return false;
+    };
+    let ok = bytes
+        .chunks(WRITE_CHUNK)
+        .all(|chunk| stream.blocking_write_and_flush(chunk).is_ok());
+    // The stream is a child of the body: it must go before `finish`.
+    drop(stream);
+    ok
+}
+
+fn read_response(
+    response: &IncomingResponse,
+    max: usize,
+    deadline: &Pollable,
+) -> Result<http::Response<Vec<u8>>, TransportError> {
+    let mut builder = http::Response::builder().status(response.status());
+    let too_large = || {
+        err(
+            TransportErrorKind::ResponseTooLarge,
+            format!("response body over {max} bytes"),
+        )
+    };
+    {
+        let headers = response.headers();
+        for (name, value) in headers.entries() {
+            if name.eq_ignore_ascii_case("content-length")
+                && std::str::from_utf8(&value)
+                    .ok()
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .is_some_and(|len| len > max as u64)
+            {
+                return Err(too_large());
+            }
+            builder = builder.header(name, value);
+        }
+    }
+
+    let body = response
+        .consume()
+        .map_err(|()| err(TransportErrorKind::Other, "response body already taken"))?;
+    let bytes = read_body(&body, max, deadline, &too_large)?;
+    // The trailers say whether the body ended cleanly (a truncated body is an error here).
+    let trailers = IncomingBody::finish(body);
+    let ready = trailers.subscribe();
+    wait(
+        &ready,
+        deadline,
+        "the response did not finish before the timeout",
+    )?;
+    if let Some(Ok(Err(code))) = trailers.get() {
+        return Err(map_code(code));
+    }
+    drop(ready);
+
+    builder.body(bytes).map_err(|e| {
+        err(
+            TransportErrorKind::Io,
+            format!("malformed response head: {e}"),
+        )
+    })
+}
+
+fn read_body(
+    body: &IncomingBody,
+    max: usize,
+    deadline: &Pollable,
+    too_large: &dyn Fn() -> TransportError,
+) -> Result<Vec<u8>, TransportError> {
+    let stream = body
+        .stream()
+        .map_err(|()| err(TransportErrorKind::Other, "response stream already taken"))?;
+    let ready = stream.subscribe();
+    let mut bytes = Vec::new();
+    loop {
+        match stream.read(READ_CHUNK) {
+            Ok(chunk) if chunk.is_empty() => {
+                wait(
+                    &ready,
+                    deadline,
+                    "the response body stalled past the timeout",
+                )?;
+            }
+            Ok(chunk) => {
+                if bytes.len().saturating_add(chunk.len()) > max {
+                    return Err(too_large());
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Err(StreamError::Closed) => break,
+            Err(StreamError::LastOperationFailed(e)) => {
+                return Err(match wasip2::http::types::http_error_code(&e) {
+                    Some(code) => map_code(code),
+                    None => err(TransportErrorKind::Io, e.to_debug_string()),
+                });
+            }
+        }
+    }
+    // Children before parents: the pollable and the stream go before the body is finished.
+    drop(ready);
+    drop(stream);
+    Ok(bytes)
+}
+
+/// Maps a wasi:http error code onto the core's transport error kinds.
+fn map_code(code: ErrorCode) -> TransportError {
+    use ErrorCode as E;
+    use TransportErrorKind as K;
+    let (kind, message): (TransportErrorKind, &str) = match code {
+        E::DnsTimeout => (K::Connect, "DNS timeout"),
+        E::DnsError(_) => (K::Connect, "DNS error"),
+        E::DestinationNotFound => (K::Connect, "destination not found"),
+        E::DestinationUnavailable => (K::Connect, "destination unavailable"),
+        E::DestinationIpProhibited => (K::Connect, "destination IP prohibited"),
+        E::DestinationIpUnroutable => (K::Connect, "destination IP unroutable"),
+        E::ConnectionRefused => (K::Connect, "connection refused"),
+        E::ConnectionTimeout => (K::Connect, "connect timeout"),
+        E::TlsProtocolError => (K::Connect, "TLS protocol error"),
+        E::TlsCertificateError => (K::Connect, "TLS certificate error"),
+        E::TlsAlertReceived(_) => (K::Connect, "TLS alert received"),
+        E::ConnectionReadTimeout => (K::Timeout, "read timeout"),
+        E::ConnectionWriteTimeout => (K::Timeout, "write timeout"),
+        E::HttpResponseTimeout => (K::Timeout, "response timeout"),
+        E::ConnectionTerminated => (K::Io, "connection terminated"),
+        E::ConnectionLimitReached => (K::Io, "connection limit reached"),
+        E::HttpProtocolError => (K::Io, "HTTP protocol error"),
+        E::HttpResponseIncomplete => (K::Io, "response incomplete"),
+        E::HttpResponseHeaderSectionSize(_) | E::HttpResponseHeaderSize(_) => {
+            (K::Io, "response headers too large")
+        }
+        E::HttpResponseTransferCoding(_) | E::HttpResponseContentCoding(_) => {
+            (K::Io, "bad response coding")
+        }
+        E::HttpResponseBodySize(_) => (K::ResponseTooLarge, "response body too large"),
+        E::HttpRequestDenied => (K::Other, "request denied by the host"),
+        E::InternalError(Some(ref text)) => {
+            // Hosts report e.g. hyper's "connection reset" here; keep it short.
+            let text: String = text.chars().take(200).collect();
+            let lower = text.to_ascii_lowercase();
+            let kind = if lower.contains("refused") || lower.contains("dns") {
+                K::Connect
+            } else if lower.contains("timed out") || lower.contains("timeout") {
+                K::Timeout
+            } else {
+                K::Io
+            };
+            return err(kind, text);
+        }
+        _ => (K::Other, "HTTP error"),
+    };
+    err(
+        kind,
+        format!("{message} ({code:?})")
+            .chars()
+            .take(200)
+            .collect::<String>(),
+    )
+}

@@ -1,0 +1,105 @@
+// Smoke test of the generated Kotlin bindings against bento-emulator (a separate process).
+// Reads BENTO_PUBLISHABLE_KEY, BENTO_SECRET_KEY, BENTO_SITE_UUID and BENTO_BASE_URL.
+import bento.*
+import kotlin.system.exitProcess
+
+var failures = 0
+
+fun check(cond: Boolean, what: String) {
+    if (cond) println("ok   $what") else { System.err.println("FAIL $what"); failures++ }
+}
+
+fun main() {
+    val env = System.getenv()
+    val secret = env["BENTO_SECRET_KEY"] ?: error("BENTO_SECRET_KEY is not set")
+    val config = BentoConfig(
+        publishableKey = env["BENTO_PUBLISHABLE_KEY"] ?: error("BENTO_PUBLISHABLE_KEY is not set"),
+        secretKey = secret,
+        siteUuid = env["BENTO_SITE_UUID"] ?: error("BENTO_SITE_UUID is not set"),
+        baseUrl = env["BENTO_BASE_URL"],
+        timeoutSecs = 10.0,
+        retry = disabledRetrySettings(),
+    )
+    check(!config.toString().contains(secret), "config.toString() hides the secret key")
+
+    BentoClient(config).use { client ->
+        // track
+        val tracked = client.track(Event(eventType = "signed_up", email = "kt@example.com",
+            detailsJson = """{"source": "kotlin"}"""))
+        check(tracked.results == 1UL, "track -> 1 accepted")
+
+        // import + find
+        val imported = client.importSubscribers(listOf(
+            ImportSubscriber(email = "kt@example.com", firstName = "Kay",
+                customFieldsJson = """{"plan": "pro"}""")))
+        check(imported.results == 1UL, "importSubscribers -> 1 accepted")
+        val found = client.findSubscriber("kt@example.com")
+        check(found?.email == "kt@example.com", "findSubscriber finds the imported subscriber")
+        check(found?.fieldsJson?.contains("\"pro\"") == true, "custom fields come back as JSON text")
+        check(client.findSubscriber("nobody@example.com") == null, "findSubscriber -> null when unknown")
+
+        // a command
+        val queued = client.subscriberCommand(listOf(
+            Command.AddTag(email = "kt@example.com", tag = "vip"),
+            Command.AddField(email = "kt@example.com", key = "seats", valueJson = "3")))
+        check(queued.results == 2UL, "subscriberCommand -> 2 queued")
+
+        // chunked import with a report
+        val rows = (0 until 25).map { ImportSubscriber(email = "row$it@example.com") }
+        val report = client.importSubscribersChunked(rows, 10u)
+        check(report.chunks == 3UL && report.accepted == 25UL && report.isComplete,
+            "importSubscribersChunked -> 3 chunks, 25 accepted")
+
+        // fixtures
+        check(client.getSequences().isNotEmpty(), "getSequences")
+        check(client.getEmailTemplate("12345")?.subject == "Welcome aboard", "getEmailTemplate")
+
+        // error cases: a BentoException subclass with the core's data
+        try {
+            client.track(Event(eventType = "x", email = "not-an-email"))
+            check(false, "invalid email must throw")
+        } catch (e: BentoException.InvalidInput) {
+            check(e.field == "events[0].email", "InvalidInput names the field (${e.field})")
+        }
+        try {
+            client.track(Event(eventType = "x", email = "a@example.com", detailsJson = "{oops"))
+            check(false, "bad JSON must throw")
+        } catch (e: BentoException.InvalidInput) {
+            check(e.field == "events[0].details_json", "bad JSON -> InvalidInput(${e.field})")
+        }
+        try {
+            client.sendEmails(listOf(EmailData(to = "a@example.com", fromEmail = "stranger@example.com",
+                subject = "Hi", htmlBody = "<p>Hi</p>")))
+            check(false, "unknown sender must throw")
+        } catch (e: BentoException.AuthorNotAuthorized) {
+            check(true, "sendEmails from a non-author -> AuthorNotAuthorized")
+        }
+    }
+
+    val wrong = config.copy(secretKey = "sk_wrong_SECRET_value")
+    BentoClient(wrong).use { client ->
+        try {
+            client.getTags()
+            check(false, "wrong secret must throw")
+        } catch (e: BentoException) {
+            check(e is BentoException.NotAuthorized, "wrong secret -> NotAuthorized (${e::class.simpleName})")
+            check(!(e.message ?: "").contains("sk_wrong_SECRET_value"), "error text hides the secret key")
+        }
+    }
+
+    // one client, several threads
+    BentoClient(config).use { client ->
+        val threads = (0 until 8).map { n ->
+            Thread { repeat(5) { i -> client.track(Event(eventType = "thread", email = "t$n-$i@example.com")) } }
+        }
+        threads.forEach { it.start() }
+        threads.forEach { it.join() }
+        check(true, "8 threads shared one client")
+    }
+
+    if (failures > 0) {
+        System.err.println("kotlin smoke test: $failures failure(s)")
+        exitProcess(1)
+    }
+    println("kotlin smoke test: OK")
+}

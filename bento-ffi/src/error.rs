@@ -1,0 +1,188 @@
+//! `BentoError`: the core's rich [`bento::Error`] mapped once to a small exported enum.
+//!
+//! Kotlin renames it `BentoException` (every `*Error` becomes `*Exception`); in Python each
+//! variant is a subclass of `bento.BentoError` (`except bento.BentoError.RateLimited as e:`).
+//! No variant carries the secret key: the core never formats it into an error, and server text
+//! reaches us already redacted (email addresses replaced with `<email>`).
+
+use std::any::Any;
+use std::time::Duration;
+
+/// Everything that can go wrong when calling Bento, classified by where it happened.
+///
+/// | variant | where | was anything sent? |
+/// |---|---|---|
+/// | `InvalidInput` | before any I/O (bad argument, bad JSON text, bad config) | no |
+/// | `Transport`, `Timeout` | on the wire, no complete response | maybe |
+/// | `NotAuthorized`, `AuthorNotAuthorized`, `RateLimited`, `Api` | the API answered an error status | yes |
+/// | `Decode` | the API answered 2xx with a body that is not the documented shape | yes |
+/// | `Internal` | a bug in this library (caught, never a crash) | maybe |
+#[derive(Debug, Clone, PartialEq, thiserror::Error, uniffi::Error)]
+pub enum BentoError {
+    /// The input broke a rule of the API (or was not valid JSON text); nothing was sent.
+    #[error("invalid input: {field}: {reason}")]
+    InvalidInput {
+        /// The offending field, e.g. `events[3].email` or `events[0].details_json`.
+        field: String,
+        /// The rule it broke.
+        reason: String,
+    },
+    /// 401: wrong or missing keys, or an unknown site UUID.
+    #[error("not authorized (401): {message}")]
+    NotAuthorized {
+        /// The server's message (redacted). Kotlin: `detail` (`message` is Throwable's).
+        message: String,
+    },
+    /// The `from` address of an email is not an author of the account (the API answers 500).
+    #[error("Author not authorized to send on this account")]
+    AuthorNotAuthorized,
+    /// 429 after the client's retries ran out, or with a `Retry-After` longer than the retry
+    /// policy waits.
+    #[error("rate limited (429){}", retry_suffix(*.retry_after_secs))]
+    RateLimited {
+        /// The server's `Retry-After` in seconds, when it sent one.
+        retry_after_secs: Option<f64>,
+    },
+    /// Any other non-2xx status.
+    #[error("API error ({status}): {message}")]
+    Api {
+        /// The HTTP status code.
+        status: u16,
+        /// `{"error": ..}`, the joined `{"errors": [..]}`, or a snippet of a non-JSON body
+        /// (redacted). Kotlin: `detail`.
+        message: String,
+        /// The `{"errors": [{field, message}]}` entries, when the body had them.
+        field_errors: Vec<ApiFieldProblem>,
+        /// The server's `Retry-After` in seconds (e.g. on a 503), when it sent one.
+        retry_after_secs: Option<f64>,
+    },
+    /// No complete response: connection refused or reset, TLS failure, a response over the
+    /// size limit. `kind` says whether the request may have reached the server.
+    #[error("transport error ({kind:?}): {message}")]
+    Transport {
+        /// What kind of failure.
+        kind: TransportKind,
+        /// A short description (no URL, no credentials). Kotlin: `detail`.
+        message: String,
+    },
+    /// No response in time (the request may have been received).
+    #[error("timeout: {message}")]
+    Timeout {
+        /// A short description. Kotlin: `detail`.
+        message: String,
+    },
+    /// The API answered 2xx but the body did not have the documented shape.
+    #[error("could not decode the response ({status}): {message}")]
+    Decode {
+        /// The HTTP status code.
+        status: u16,
+        /// What failed to parse. Kotlin: `detail`.
+        message: String,
+    },
+    /// A bug in this library, caught at the boundary instead of crashing the process.
+    #[error("internal error: {message}")]
+    Internal {
+        /// A description of the bug. Kotlin: `detail`.
+        message: String,
+    },
+}
+
+/// One `{"field": .., "message": ..}` entry of an API error body.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct ApiFieldProblem {
+    /// The field the server complained about.
+    pub field: Option<String>,
+    /// The complaint (redacted).
+    pub message: String,
+}
+
+/// What kind of transport failure happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum TransportKind {
+    /// The connection was never made: the request certainly did not reach the server.
+    Connect,
+    /// The connection broke while sending or receiving: the request may have been received.
+    Io,
+    /// The response was larger than the configured `max_response_bytes`.
+    ResponseTooLarge,
+    /// Anything else the transport reported.
+    Other,
+}
+
+impl BentoError {
+    /// An `InvalidInput` for `field` breaking `reason`.
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        BentoError::InvalidInput {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// The error for a caught panic. The payload is redacted (no email addresses) and cut short.
+    pub(crate) fn from_panic(payload: &(dyn Any + Send)) -> Self {
+        let text = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_owned());
+        let text: String = bento::redact(&text).chars().take(200).collect();
+        BentoError::Internal {
+            message: format!("bento-ffi bug (caught panic): {text}"),
+        }
+    }
+}
+
+fn retry_suffix(secs: Option<f64>) -> String {
+    secs.map(|s| format!("; retry after {s}s"))
+        .unwrap_or_default()
+}
+
+fn secs(d: Option<Duration>) -> Option<f64> {
+    d.map(|d| d.as_secs_f64())
+}
+
+impl From<bento::Error> for BentoError {
+    fn from(e: bento::Error) -> Self {
+        use bento::{Error as E, TransportErrorKind as K};
+        match e {
+            E::InvalidInput { field, reason } => BentoError::InvalidInput { field, reason },
+            E::NotAuthorized { message } => BentoError::NotAuthorized { message },
+            E::AuthorNotAuthorized => BentoError::AuthorNotAuthorized,
+            E::RateLimit { retry_after } => BentoError::RateLimited {
+                retry_after_secs: secs(retry_after),
+            },
+            E::Api {
+                status,
+                message,
+                field_errors,
+                retry_after,
+            } => BentoError::Api {
+                status,
+                message,
+                field_errors: field_errors
+                    .into_iter()
+                    .map(|f| ApiFieldProblem {
+                        field: f.field,
+                        message: f.message,
+                    })
+                    .collect(),
+                retry_after_secs: secs(retry_after),
+            },
+            E::Transport { kind, message } => {
+                let kind = match kind {
+                    K::Timeout => return BentoError::Timeout { message },
+                    K::Connect => TransportKind::Connect,
+                    K::Io => TransportKind::Io,
+                    K::ResponseTooLarge => TransportKind::ResponseTooLarge,
+                    _ => TransportKind::Other,
+                };
+                BentoError::Transport { kind, message }
+            }
+            E::Decode { status, message } => BentoError::Decode { status, message },
+            // The core's enum is non-exhaustive; a new class surfaces as text until mapped.
+            other => BentoError::Internal {
+                message: other.to_string(),
+            },
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! Free-form JSON crosses the boundary as JSON **text** (`str` / `String`), in fields whose
+//! names end in `_json`: custom fields, event details, personalizations, a purchase's cart, a
+//! field value, and the open-ended parts of responses (stats, report data, meta).
+//!
+//! Text is natural in every language (`json.dumps`/`json.loads`, kotlinx/Gson, `JSONSerialization`)
+//! and keeps numbers exact. Inputs are parsed here; text that is not valid JSON, or not an object
+//! where an object is required, is a `BentoError::InvalidInput` naming the field.
+
+use bento::JsonMap;
+use serde_json::Value;
+
+use crate::error::BentoError;
+
+/// The largest JSON text accepted in one field (the API's own request limit is far lower).
+pub const MAX_JSON_TEXT: usize = 8 * 1024 * 1024;
+
+/// Parses any JSON value.
+pub fn parse_value(field: &str, text: &str) -> Result<Value, BentoError> {
+    if text.len() > MAX_JSON_TEXT {
+        return Err(BentoError::invalid(
+            field,
+            "JSON text is too large (over 8 MiB)",
+        ));
+    }
+    // serde_json stops at a nesting depth of 128, so hostile input cannot overflow the stack.
+    serde_json::from_str(text).map_err(|e| {
+        BentoError::invalid(
+            field,
+            format!(
+                "is not valid JSON text (line {}, column {}: {})",
+                e.line(),
+                e.column(),
+                classify(&e)
+            ),
+        )
+    })
+}
+
+fn classify(e: &serde_json::Error) -> &'static str {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Io => "read error",
+        Category::Syntax => "syntax error",
+        Category::Data => "unexpected data",
+        Category::Eof => "unexpected end of input",
+    }
+}
+
+/// Parses a JSON object (`{"key": value, ..}`).
+pub fn parse_object(field: &str, text: &str) -> Result<JsonMap, BentoError> {
+    match parse_value(field, text)? {
+        Value::Object(map) => Ok(map.into_iter().collect()),
+        other => Err(BentoError::invalid(
+            field,
+            format!("must be a JSON object, not {}", kind(&other)),
+        )),
+    }
+}
+
+/// Parses an optional JSON object.
+pub fn parse_opt_object(field: &str, text: Option<&str>) -> Result<Option<JsonMap>, BentoError> {
+    text.map(|t| parse_object(field, t)).transpose()
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// A map as JSON object text.
+pub fn map_text(map: JsonMap) -> String {
+    Value::Object(map.into_iter().collect()).to_string()
+}
+
+/// An optional map as JSON object text.
+pub fn opt_map_text(map: Option<JsonMap>) -> Option<String> {
+    map.map(map_text)
+}
+
+/// An optional value as JSON text.
+pub fn opt_value_text(value: Option<Value>) -> Option<String> {
+    value.map(|v| v.to_string())
+}

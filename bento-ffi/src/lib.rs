@@ -1,0 +1,71 @@
+//! # bento-ffi — the Bento API as a native library for Python, Kotlin and Swift
+//!
+//! A thin [uniffi](https://mozilla.github.io/uniffi-rs/) shell over `bento::blocking::Client`:
+//! the same contract, validation, retries and errors as the Rust SDK, exported as
+//!
+//! - one object, [`BentoClient`], built from a [`BentoConfig`] record (or `from_env()`), with
+//!   every operation of the core as a blocking method. It is thread-safe: share one client
+//!   between threads;
+//! - input and output records and enums defined here (the core keeps its own
+//!   forward-compatible models), converted at the boundary;
+//! - one error enum, [`BentoError`], mapped once from the core's error
+//!   (Kotlin: `BentoException`; Python: `bento.BentoError.<Variant>` subclasses).
+//!
+//! ## Free-form JSON
+//! Custom fields, event details, personalizations, a purchase's cart, a command's field value
+//! and the open-ended parts of responses cross the boundary as **JSON text** in fields named
+//! `*_json` (Python: `json.dumps(...)` in, `json.loads(...)` out). Input text is parsed before
+//! anything is sent; invalid JSON (or a non-object where an object is required) raises
+//! `BentoError.InvalidInput` whose `field` names the offending field, e.g.
+//! `events[2].details_json`.
+//!
+//! ## Guarantees at the boundary
+//! - No panic unwinds into foreign code: every method runs its body under `catch_unwind` and a
+//!   bug surfaces as `BentoError.Internal`.
+//! - The secret key appears in no error, `repr`, `toString` or `description`.
+//!
+//! The foreign module is named `bento` (`import bento`).
+
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+uniffi::setup_scaffolding!("bento");
+
+mod client;
+mod config;
+mod error;
+mod inputs;
+mod json;
+mod outputs;
+mod reports;
+
+#[cfg(test)]
+mod tests;
+
+pub use client::BentoClient;
+pub use config::{BentoConfig, RetrySettings};
+pub use error::{ApiFieldProblem, BentoError, TransportKind};
+pub use inputs::*;
+pub use json::MAX_JSON_TEXT;
+pub use outputs::*;
+pub use reports::*;
+
+/// The default retry settings (3 retries, 0.5 s doubling to at most 30 s, `Retry-After` up to
+/// 60 s honoured).
+#[uniffi::export]
+pub fn default_retry_settings() -> RetrySettings {
+    RetrySettings::default()
+}
+
+/// Retry settings that never retry.
+#[uniffi::export]
+pub fn disabled_retry_settings() -> RetrySettings {
+    bento::RetryPolicy::disabled().into()
+}

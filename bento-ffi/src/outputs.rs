@@ -1,0 +1,748 @@
+//! Output records, converted from the core's forward-compatible models. Resources are
+//! flattened: `id` beside the attributes. Open-ended JSON parts are JSON text (`*_json`).
+
+use crate::json::{map_text, opt_map_text, opt_value_text};
+
+/// The counters of a batch write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct BatchResult {
+    /// Records the API accepted (queued).
+    pub results: u64,
+    /// Records the API did not accept.
+    pub failed: u64,
+}
+
+impl From<bento::BatchResult> for BatchResult {
+    fn from(r: bento::BatchResult) -> Self {
+        BatchResult {
+            results: r.results,
+            failed: r.failed,
+        }
+    }
+}
+
+/// A subscriber.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Subscriber {
+    /// The resource id.
+    pub id: String,
+    /// The subscriber's UUID.
+    pub uuid: String,
+    /// The email address.
+    pub email: String,
+    /// Custom fields: JSON object text (`None` when the API sent none).
+    pub fields_json: Option<String>,
+    /// Ids of the subscriber's tags.
+    pub cached_tag_ids: Vec<String>,
+    /// When the subscriber unsubscribed (ISO-8601), if they did.
+    pub unsubscribed_at: Option<String>,
+    /// A dashboard link, when the API sent one.
+    pub navigation_url: Option<String>,
+    /// Whether the subscriber is currently subscribed.
+    pub is_subscribed: bool,
+}
+
+impl From<bento::Subscriber> for Subscriber {
+    fn from(r: bento::Subscriber) -> Self {
+        let a = r.attributes;
+        Subscriber {
+            id: r.id,
+            is_subscribed: a.is_subscribed(),
+            uuid: a.uuid,
+            email: a.email,
+            fields_json: opt_map_text(a.fields),
+            cached_tag_ids: a.cached_tag_ids,
+            unsubscribed_at: a.unsubscribed_at,
+            navigation_url: a.navigation_url,
+        }
+    }
+}
+
+/// A tag.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Tag {
+    /// The id.
+    pub id: String,
+    /// The name.
+    pub name: String,
+    /// Created (ISO-8601).
+    pub created_at: String,
+    /// Discarded (deleted), if it was.
+    pub discarded_at: Option<String>,
+}
+
+impl From<bento::Tag> for Tag {
+    fn from(r: bento::Tag) -> Self {
+        Tag {
+            id: r.id,
+            name: r.attributes.name,
+            created_at: r.attributes.created_at,
+            discarded_at: r.attributes.discarded_at,
+        }
+    }
+}
+
+/// The answer to deleting a tag.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct DeleteTagResult {
+    /// The API's message.
+    pub message: String,
+}
+
+impl From<bento::DeleteTagResult> for DeleteTagResult {
+    fn from(r: bento::DeleteTagResult) -> Self {
+        DeleteTagResult { message: r.message }
+    }
+}
+
+/// A custom field definition.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Field {
+    /// The id.
+    pub id: String,
+    /// The display name.
+    pub name: String,
+    /// The key.
+    pub key: String,
+    /// Whether it is whitelisted.
+    pub whitelisted: Option<bool>,
+    /// Created (ISO-8601).
+    pub created_at: String,
+}
+
+impl From<bento::Field> for Field {
+    fn from(r: bento::Field) -> Self {
+        Field {
+            id: r.id,
+            name: r.attributes.name,
+            key: r.attributes.key,
+            whitelisted: r.attributes.whitelisted,
+            created_at: r.attributes.created_at,
+        }
+    }
+}
+
+/// A broadcast's template.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct BroadcastTemplate {
+    /// The template id.
+    pub template_id: Option<String>,
+    /// The subject.
+    pub subject: Option<String>,
+    /// The recipients.
+    pub to: Option<String>,
+    /// The HTML.
+    pub html: Option<String>,
+}
+
+/// A broadcast.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Broadcast {
+    /// The id.
+    pub id: String,
+    /// The name.
+    pub name: String,
+    /// The public link.
+    pub share_url: Option<String>,
+    /// The template.
+    pub template: Option<BroadcastTemplate>,
+    /// Created (ISO-8601).
+    pub created_at: Option<String>,
+    /// When its last batch went out.
+    pub sent_final_batch_at: Option<String>,
+    /// When it is/was scheduled.
+    pub send_at: Option<String>,
+    /// Stats: JSON text.
+    pub stats_json: Option<String>,
+}
+
+impl From<bento::Broadcast> for Broadcast {
+    fn from(r: bento::Broadcast) -> Self {
+        let a = r.attributes;
+        Broadcast {
+            id: r.id,
+            name: a.name,
+            share_url: a.share_url,
+            template: a.template.map(|t| BroadcastTemplate {
+                template_id: t.template_id,
+                subject: t.subject,
+                to: t.to,
+                html: t.html,
+            }),
+            created_at: a.created_at,
+            sent_final_batch_at: a.sent_final_batch_at,
+            send_at: a.send_at,
+            stats_json: opt_value_text(a.stats),
+        }
+    }
+}
+
+/// One created broadcast.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct CreatedBroadcast {
+    /// The id.
+    pub id: Option<i64>,
+    /// Its template's id.
+    pub template_id: Option<i64>,
+    /// The name.
+    pub name: Option<String>,
+    /// A dashboard link.
+    pub dashboard_url: Option<String>,
+}
+
+/// One broadcast the API did not create.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct BroadcastFailure {
+    /// Its position in the request.
+    pub index: Option<u64>,
+    /// Its name.
+    pub name: Option<String>,
+    /// Why.
+    pub error: String,
+}
+
+/// The answer to creating broadcasts.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct BroadcastCreateResult {
+    /// Created.
+    pub results: u64,
+    /// Not created.
+    pub failed: u64,
+    /// The created broadcasts.
+    pub broadcasts: Vec<CreatedBroadcast>,
+    /// The failures.
+    pub failures: Vec<BroadcastFailure>,
+}
+
+impl From<bento::BroadcastCreateResult> for BroadcastCreateResult {
+    fn from(r: bento::BroadcastCreateResult) -> Self {
+        BroadcastCreateResult {
+            results: r.results,
+            failed: r.failed,
+            broadcasts: r
+                .broadcasts
+                .into_iter()
+                .map(|b| CreatedBroadcast {
+                    id: b.id,
+                    template_id: b.template_id,
+                    name: b.name,
+                    dashboard_url: b.dashboard_url,
+                })
+                .collect(),
+            failures: r
+                .failures
+                .into_iter()
+                .map(|f| BroadcastFailure {
+                    index: f.index,
+                    name: f.name,
+                    error: f.error,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// An email of a sequence or workflow.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct TemplateSummary {
+    /// The template id.
+    pub id: Option<i64>,
+    /// The subject.
+    pub subject: Option<String>,
+    /// Stats: JSON text.
+    pub stats_json: Option<String>,
+}
+
+fn summaries(v: Vec<bento::sequences::TemplateSummary>) -> Vec<TemplateSummary> {
+    v.into_iter()
+        .map(|t| TemplateSummary {
+            id: t.id,
+            subject: t.subject,
+            stats_json: opt_value_text(t.stats),
+        })
+        .collect()
+}
+
+/// A sequence.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Sequence {
+    /// The id.
+    pub id: String,
+    /// The name.
+    pub name: String,
+    /// Created (ISO-8601).
+    pub created_at: Option<String>,
+    /// The prefixed id.
+    pub prefix_id: Option<String>,
+    /// Its emails.
+    pub email_templates: Vec<TemplateSummary>,
+}
+
+impl From<bento::Sequence> for Sequence {
+    fn from(r: bento::Sequence) -> Self {
+        let a = r.attributes;
+        Sequence {
+            id: r.id,
+            name: a.name,
+            created_at: a.created_at,
+            prefix_id: a.prefix_id,
+            email_templates: summaries(a.email_templates),
+        }
+    }
+}
+
+/// A workflow.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Workflow {
+    /// The id.
+    pub id: String,
+    /// The name.
+    pub name: String,
+    /// Its status.
+    pub status: Option<String>,
+    /// Created (ISO-8601).
+    pub created_at: Option<String>,
+    /// The prefixed id.
+    pub prefix_id: Option<String>,
+    /// Its emails.
+    pub email_templates: Vec<TemplateSummary>,
+}
+
+impl From<bento::Workflow> for Workflow {
+    fn from(r: bento::Workflow) -> Self {
+        let a = r.attributes;
+        Workflow {
+            id: r.id,
+            name: a.name,
+            status: a.status,
+            created_at: a.created_at,
+            prefix_id: a.prefix_id,
+            email_templates: summaries(a.email_templates),
+        }
+    }
+}
+
+/// An email template.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct EmailTemplate {
+    /// The id.
+    pub id: String,
+    /// The name.
+    pub name: String,
+    /// The subject.
+    pub subject: String,
+    /// The HTML.
+    pub html: String,
+    /// Created (ISO-8601).
+    pub created_at: Option<String>,
+    /// Stats: JSON text.
+    pub stats_json: Option<String>,
+}
+
+impl From<bento::EmailTemplate> for EmailTemplate {
+    fn from(r: bento::EmailTemplate) -> Self {
+        let a = r.attributes;
+        EmailTemplate {
+            id: r.id,
+            name: a.name,
+            subject: a.subject,
+            html: a.html,
+            created_at: a.created_at,
+            stats_json: opt_value_text(a.stats),
+        }
+    }
+}
+
+/// A geolocation.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Location {
+    /// The queried IP as the API echoes it.
+    pub request: Option<String>,
+    /// The IP.
+    pub ip: Option<String>,
+    /// ISO-3166 alpha-2.
+    pub country_code2: Option<String>,
+    /// ISO-3166 alpha-3.
+    pub country_code3: Option<String>,
+    /// Country.
+    pub country_name: Option<String>,
+    /// Continent code.
+    pub continent_code: Option<String>,
+    /// Region.
+    pub region_name: Option<String>,
+    /// City.
+    pub city_name: Option<String>,
+    /// Postal code.
+    pub postal_code: Option<String>,
+    /// Latitude.
+    pub latitude: Option<f64>,
+    /// Longitude.
+    pub longitude: Option<f64>,
+    /// DMA code.
+    pub dma_code: Option<String>,
+    /// Area code.
+    pub area_code: Option<String>,
+    /// Time zone.
+    pub timezone: Option<String>,
+    /// Region name as reported.
+    pub real_region_name: Option<String>,
+}
+
+impl From<bento::Location> for Location {
+    fn from(l: bento::Location) -> Self {
+        Location {
+            request: l.request,
+            ip: l.ip,
+            country_code2: l.country_code2,
+            country_code3: l.country_code3,
+            country_name: l.country_name,
+            continent_code: l.continent_code,
+            region_name: l.region_name,
+            city_name: l.city_name,
+            postal_code: l.postal_code,
+            latitude: l.latitude,
+            longitude: l.longitude,
+            dma_code: l.dma_code,
+            area_code: l.area_code,
+            timezone: l.timezone,
+            real_region_name: l.real_region_name,
+        }
+    }
+}
+
+/// A form response.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct FormResponse {
+    /// The id.
+    pub id: String,
+    /// The response's UUID.
+    pub uuid: String,
+    /// The submission's id.
+    pub response_id: Option<String>,
+    /// Its kind.
+    pub kind: Option<String>,
+    /// When (ISO-8601).
+    pub date: Option<String>,
+    /// Who: JSON object text.
+    pub identity_json: Option<String>,
+    /// From which IP.
+    pub ip: Option<String>,
+    /// The submitted fields: JSON object text.
+    pub fields_json: Option<String>,
+    /// Details: JSON object text.
+    pub details_json: Option<String>,
+    /// Browser: JSON text.
+    pub browser_json: Option<String>,
+    /// Page: JSON text.
+    pub page_json: Option<String>,
+    /// Where.
+    pub location: Option<Location>,
+}
+
+impl From<bento::FormResponse> for FormResponse {
+    fn from(r: bento::FormResponse) -> Self {
+        let d = r.attributes.data;
+        FormResponse {
+            id: r.id,
+            uuid: r.attributes.uuid,
+            response_id: d.id,
+            kind: d.kind,
+            date: d.date,
+            identity_json: opt_map_text(d.identity),
+            ip: d.ip,
+            fields_json: opt_map_text(d.fields),
+            details_json: opt_map_text(d.details),
+            browser_json: opt_value_text(d.browser),
+            page_json: opt_value_text(d.page),
+            location: d.location.map(Into::into),
+        }
+    }
+}
+
+/// A segment.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Segment {
+    /// The id.
+    pub id: String,
+    /// The name.
+    pub name: String,
+    /// The description.
+    pub description: Option<String>,
+    /// Its query: JSON text.
+    pub visitor_event_query_json: Option<String>,
+    /// Created (ISO-8601).
+    pub created_at: Option<String>,
+    /// Updated (ISO-8601).
+    pub updated_at: Option<String>,
+}
+
+impl From<bento::Segment> for Segment {
+    fn from(r: bento::Segment) -> Self {
+        let a = r.attributes;
+        Segment {
+            id: r.id,
+            name: a.name,
+            description: a.description,
+            visitor_event_query_json: opt_value_text(a.visitor_event_query),
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+        }
+    }
+}
+
+/// An author (an allowed sender).
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Author {
+    /// The id.
+    pub id: String,
+    /// The address.
+    pub email: String,
+    /// The name.
+    pub name: Option<String>,
+    /// Any other attributes: JSON object text.
+    pub other_json: String,
+}
+
+impl From<bento::Author> for Author {
+    fn from(r: bento::Author) -> Self {
+        Author {
+            id: r.id,
+            email: r.attributes.email,
+            name: r.attributes.name,
+            other_json: map_text(r.attributes.other),
+        }
+    }
+}
+
+/// Site or segment counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct SiteStats {
+    /// Users.
+    pub user_count: u64,
+    /// Subscribers.
+    pub subscriber_count: u64,
+    /// Unsubscribers.
+    pub unsubscriber_count: u64,
+}
+
+impl From<bento::SiteStats> for SiteStats {
+    fn from(s: bento::SiteStats) -> Self {
+        SiteStats {
+            user_count: s.user_count,
+            subscriber_count: s.subscriber_count,
+            unsubscriber_count: s.unsubscriber_count,
+        }
+    }
+}
+
+/// A report's data.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct ReportStats {
+    /// The report data: JSON text (its shape depends on the report).
+    pub data_json: String,
+    /// The chart style.
+    pub chart_style: Option<String>,
+    /// The report type.
+    pub report_type: Option<String>,
+    /// The report name.
+    pub report_name: Option<String>,
+}
+
+impl From<bento::ReportStats> for ReportStats {
+    fn from(r: bento::ReportStats) -> Self {
+        ReportStats {
+            data_json: r.data.to_string(),
+            chart_style: r.chart_style,
+            report_type: r.report_type,
+            report_name: r.report_name,
+        }
+    }
+}
+
+/// Ad attribution totals.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct AdsTotals {
+    /// Signups.
+    pub signups: Option<u64>,
+    /// Customers.
+    pub customers: Option<u64>,
+    /// Revenue in cents.
+    pub revenue_cents: Option<i64>,
+    /// Revenue currency.
+    pub revenue_currency: Option<String>,
+    /// Customers per signup.
+    pub customer_rate: Option<f64>,
+    /// The top source.
+    pub top_source: Option<String>,
+}
+
+/// One row of an ad attribution breakdown.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct AdsBreakdown {
+    /// The dimension value.
+    pub key: Option<String>,
+    /// Its label.
+    pub label: Option<String>,
+    /// Signups.
+    pub signups: Option<u64>,
+    /// Customers.
+    pub customers: Option<u64>,
+    /// Revenue in cents.
+    pub revenue_cents: Option<i64>,
+    /// Revenue per signup in cents.
+    pub revenue_per_signup_cents: Option<i64>,
+}
+
+/// Ad attribution stats.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct AdsStats {
+    /// The dimension.
+    pub dimension: Option<String>,
+    /// Its label.
+    pub dimension_label: Option<String>,
+    /// The attribution model: JSON text.
+    pub attribution_json: Option<String>,
+    /// The revenue mode: JSON text.
+    pub revenue_mode_json: Option<String>,
+    /// Totals.
+    pub totals: Option<AdsTotals>,
+    /// Chart points: JSON array text.
+    pub chart_data_json: String,
+    /// The breakdown.
+    pub breakdown: Vec<AdsBreakdown>,
+    /// Whether revenue was truncated.
+    pub revenue_truncated: Option<bool>,
+}
+
+impl From<bento::AdsStats> for AdsStats {
+    fn from(s: bento::AdsStats) -> Self {
+        AdsStats {
+            dimension: s.dimension,
+            dimension_label: s.dimension_label,
+            attribution_json: opt_value_text(s.attribution),
+            revenue_mode_json: opt_value_text(s.revenue_mode),
+            totals: s.totals.map(|t| AdsTotals {
+                signups: t.signups,
+                customers: t.customers,
+                revenue_cents: t.revenue_cents,
+                revenue_currency: t.revenue_currency,
+                customer_rate: t.customer_rate,
+                top_source: t.top_source,
+            }),
+            chart_data_json: serde_json::Value::Array(s.chart_data).to_string(),
+            breakdown: s
+                .breakdown
+                .into_iter()
+                .map(|b| AdsBreakdown {
+                    key: b.key,
+                    label: b.label,
+                    signups: b.signups,
+                    customers: b.customers,
+                    revenue_cents: b.revenue_cents,
+                    revenue_per_signup_cents: b.revenue_per_signup_cents,
+                })
+                .collect(),
+            revenue_truncated: s.revenue_truncated,
+        }
+    }
+}
+
+/// A validation verdict.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct ValidationResult {
+    /// Whether it looks valid.
+    pub valid: bool,
+    /// Why not.
+    pub reasons: Vec<String>,
+}
+
+impl From<bento::ValidationResult> for ValidationResult {
+    fn from(r: bento::ValidationResult) -> Self {
+        ValidationResult {
+            valid: r.valid,
+            reasons: r.reasons,
+        }
+    }
+}
+
+/// A moderation verdict.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct ModerationResult {
+    /// Whether the content is acceptable.
+    pub valid: bool,
+    /// Why not.
+    pub reasons: Vec<String>,
+    /// The content as the API echoes it.
+    pub safe_original_content: Option<String>,
+}
+
+impl From<bento::ModerationResult> for ModerationResult {
+    fn from(r: bento::ModerationResult) -> Self {
+        ModerationResult {
+            valid: r.valid,
+            reasons: r.reasons,
+            safe_original_content: r.safe_original_content,
+        }
+    }
+}
+
+/// A gender guess.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct GenderResult {
+    /// The guess.
+    pub gender: Option<String>,
+    /// How sure (0–1).
+    pub confidence: Option<f64>,
+}
+
+impl From<bento::GenderResult> for GenderResult {
+    fn from(r: bento::GenderResult) -> Self {
+        GenderResult {
+            gender: r.gender,
+            confidence: r.confidence,
+        }
+    }
+}
+
+/// A blacklist check.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct BlacklistResult {
+    /// What was checked.
+    pub query: Option<String>,
+    /// A description.
+    pub description: Option<String>,
+    /// Per-list results: JSON object text.
+    pub results_json: Option<String>,
+    /// The lists that list it.
+    pub listed_on: Vec<String>,
+}
+
+impl From<bento::BlacklistResult> for BlacklistResult {
+    fn from(r: bento::BlacklistResult) -> Self {
+        let listed_on = r.listed_on().into_iter().map(str::to_owned).collect();
+        BlacklistResult {
+            query: r.query,
+            description: r.description,
+            results_json: opt_map_text(r.results),
+            listed_on,
+        }
+    }
+}
+
+/// A page of search results.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct SearchResult {
+    /// The subscribers.
+    pub data: Vec<Subscriber>,
+    /// Paging info: JSON text.
+    pub meta_json: Option<String>,
+}
+
+impl From<bento::SearchResult> for SearchResult {
+    fn from(r: bento::SearchResult) -> Self {
+        SearchResult {
+            data: r.data.into_iter().map(Into::into).collect(),
+            meta_json: opt_value_text(r.meta),
+        }
+    }
+}

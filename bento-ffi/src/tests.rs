@@ -1,0 +1,543 @@
+//! Rust-side tests: conversions, JSON validation, error mapping, secret redaction, no panic on
+//! garbage, and a few calls against the in-process emulator (the Python and Kotlin suites run
+//! it as a separate process).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bento_emulator::{Emulator, EmulatorConfig, FaultAction, FaultRule};
+
+use crate::client::guard;
+use crate::json::{parse_object, parse_value};
+use crate::*;
+
+const SECRET: &str = "sk_live_TOP_SECRET_42";
+
+fn config(base_url: &str, pk: &str, secret: &str, site: &str) -> BentoConfig {
+    BentoConfig {
+        publishable_key: pk.into(),
+        secret_key: secret.into(),
+        site_uuid: site.into(),
+        base_url: Some(base_url.into()),
+        timeout_secs: Some(10.0),
+        connect_timeout_secs: None,
+        max_response_bytes: None,
+        user_agent: None,
+        retry: Some(disabled_retry_settings()),
+    }
+}
+
+fn emulator() -> (Emulator, Arc<BentoClient>) {
+    let emu = Emulator::start(EmulatorConfig::default()).expect("emulator starts");
+    let client = BentoClient::new(config(
+        emu.base_url(),
+        emu.publishable_key(),
+        emu.secret_key(),
+        emu.site_uuid(),
+    ))
+    .expect("client");
+    (emu, client)
+}
+
+fn event(email: &str) -> Event {
+    Event {
+        event_type: "signed_up".into(),
+        email: email.into(),
+        fields_json: None,
+        details_json: None,
+        date: None,
+    }
+}
+
+fn row(email: &str) -> ImportSubscriber {
+    ImportSubscriber {
+        email: email.into(),
+        first_name: None,
+        last_name: None,
+        tags: None,
+        remove_tags: None,
+        custom_fields_json: None,
+    }
+}
+
+fn field_of(e: &BentoError) -> &str {
+    match e {
+        BentoError::InvalidInput { field, .. } => field,
+        other => panic!("expected InvalidInput, got {other:?}"),
+    }
+}
+
+// ---- JSON ------------------------------------------------------------------------------
+
+#[test]
+fn json_text_is_validated_and_names_the_field() {
+    assert!(parse_object("f", r#"{"a": [1, {"b": null}]}"#).is_ok());
+    for bad in [
+        "",
+        "{",
+        "[1]",
+        "null",
+        "1",
+        "\"s\"",
+        "{'a': 1}",
+        "{\"a\": NaN}",
+        "\u{0}",
+    ] {
+        let err = parse_object("events[2].details_json", bad).unwrap_err();
+        assert_eq!(field_of(&err), "events[2].details_json", "{bad:?}");
+    }
+    assert!(parse_value("v", "42").is_ok());
+    assert!(parse_value("v", "\"pro\"").is_ok());
+}
+
+#[test]
+fn hostile_json_is_an_error_not_a_stack_overflow() {
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    assert!(parse_value("v", &deep).is_err());
+    let deep_obj = format!("{}1{}", "{\"a\":".repeat(50_000), "}".repeat(50_000));
+    assert!(parse_object("v", &deep_obj).is_err());
+    let huge = format!("{{\"k\": \"{}\"}}", "x".repeat(MAX_JSON_TEXT + 1));
+    let err = parse_object("big", &huge).unwrap_err();
+    assert!(err.to_string().contains("too large"));
+}
+
+#[test]
+fn json_outputs_round_trip() {
+    let map = parse_object("f", r#"{"plan":"pro","seats":3}"#).unwrap();
+    let text = json::map_text(map.clone());
+    assert_eq!(parse_object("f", &text).unwrap(), map);
+}
+
+// ---- conversions -----------------------------------------------------------------------
+
+#[test]
+fn event_converts_both_ways() {
+    let e = Event {
+        fields_json: Some(r#"{"plan":"pro"}"#.into()),
+        details_json: Some(r#"{"url":"/"}"#.into()),
+        date: Some("2026-01-31".into()),
+        ..event("a@example.com")
+    };
+    let core = e.to_core("event").unwrap();
+    assert_eq!(core.fields.as_ref().unwrap()["plan"], "pro");
+    assert_eq!(core.details.as_ref().unwrap()["url"], "/");
+    let back = Event::from_core(core);
+    assert_eq!(back.date.as_deref(), Some("2026-01-31"));
+    assert_eq!(
+        parse_object("x", back.details_json.as_deref().unwrap()).unwrap()["url"],
+        "/"
+    );
+}
+
+#[test]
+fn purchase_event_builds_the_documented_details() {
+    let e = purchase_event(
+        "a@example.com".into(),
+        "order-1".into(),
+        1999,
+        "USD".into(),
+        Some(r#"{"items":[]}"#.into()),
+    )
+    .unwrap();
+    assert_eq!(e.event_type, "$purchase");
+    let d = parse_object("d", e.details_json.as_deref().unwrap()).unwrap();
+    assert_eq!(d["value"]["amount"], 1999);
+    assert_eq!(d["unique"]["key"], "order-1");
+    let err = purchase_event(
+        "a@example.com".into(),
+        "k".into(),
+        1,
+        "USD".into(),
+        Some("{".into()),
+    )
+    .unwrap_err();
+    assert_eq!(field_of(&err), "cart_json");
+    assert_eq!(
+        tag_event("a@example.com".into(), "vip".into()).event_type,
+        "$tag"
+    );
+    assert!(subscribe_event("a@example.com".into(), Some("[]".into())).is_err());
+}
+
+#[test]
+fn commands_and_rows_convert() {
+    let c = Command::AddField {
+        email: "a@example.com".into(),
+        key: "plan".into(),
+        value_json: r#"{"tier": 2}"#.into(),
+    };
+    match c.to_core("command[0]").unwrap() {
+        bento::Command::AddField { value, .. } => assert_eq!(value["tier"], 2),
+        other => panic!("{other:?}"),
+    }
+    let bad = Command::AddField {
+        email: "a@example.com".into(),
+        key: "plan".into(),
+        value_json: "nope".into(),
+    };
+    assert_eq!(
+        field_of(&bad.to_core("command[3]").unwrap_err()),
+        "command[3].value_json"
+    );
+    let r = ImportSubscriber {
+        custom_fields_json: Some(r#"{"company":"Acme"}"#.into()),
+        tags: Some("a,b".into()),
+        ..row("a@example.com")
+    };
+    let core = r.to_core("subscribers[0]").unwrap();
+    assert_eq!(core.custom_fields["company"], "Acme");
+    assert_eq!(core.tags.as_deref(), Some("a,b"));
+}
+
+#[test]
+fn broadcast_and_sequence_inputs_use_core_defaults() {
+    let b = BroadcastData {
+        name: "n".into(),
+        subject: "s".into(),
+        content: "c".into(),
+        from_email: "sender@example.com".into(),
+        from_name: Some("Team".into()),
+        broadcast_type: Some(BroadcastType::Raw),
+        inclusive_tags: None,
+        exclusive_tags: None,
+        segment_id: None,
+        batch_size_per_hour: None,
+        send_at: None,
+        approved: None,
+    };
+    let core = b.to_core("broadcasts[0]").unwrap();
+    assert_eq!(core.batch_size_per_hour, 1000);
+    assert_eq!(core.broadcast_type, bento::BroadcastType::Raw);
+    assert_eq!(core.from.name.as_deref(), Some("Team"));
+    let s = SequenceEmail {
+        subject: "s".into(),
+        html: "h".into(),
+        inbox_snippet: None,
+        delay_interval: Some(DelayInterval::Days),
+        delay_interval_count: Some(3),
+        editor_choice: None,
+        cc: None,
+        bcc: None,
+        to: None,
+    };
+    assert_eq!(s.to_core().delay_interval, Some(bento::DelayInterval::Days));
+}
+
+#[test]
+fn reports_map_back_to_the_callers_records_without_panicking() {
+    let input: Vec<ImportSubscriber> = (0..5).map(|i| row(&format!("r{i}@example.com"))).collect();
+    let report = bento::BatchReport::<bento::ImportSubscriberData> {
+        records: 5,
+        chunks: 3,
+        accepted: 2,
+        failed: 1,
+        failed_chunks: vec![
+            bento::FailedChunk {
+                index: 1,
+                offset: 2,
+                error: bento::Error::invalid("x", "y"),
+                records: vec![Default::default(), Default::default()],
+            },
+            // Out of range: must not panic.
+            bento::FailedChunk {
+                index: 9,
+                offset: usize::MAX,
+                error: bento::Error::AuthorNotAuthorized,
+                records: vec![Default::default()],
+            },
+        ],
+        partial_chunks: vec![bento::PartialChunk {
+            index: 2,
+            offset: 4,
+            failed: 1,
+            records: vec![Default::default()],
+        }],
+    };
+    let r = ImportReport::from_core(report, &input);
+    assert_eq!(r.failed_chunks[0].records, input[2..4].to_vec());
+    assert!(r.failed_chunks[1].records.is_empty());
+    assert_eq!(r.failed_records, input[2..4].to_vec());
+    assert_eq!(r.partial_chunks[0].records, input[4..5].to_vec());
+    assert!(!r.is_complete);
+}
+
+// ---- errors ----------------------------------------------------------------------------
+
+#[test]
+fn every_core_error_class_maps_to_its_variant() {
+    use bento::{Error as C, TransportError, TransportErrorKind as K};
+    let s = |n| Some(Duration::from_secs(n));
+    assert!(matches!(
+        C::invalid("f", "r").into(),
+        BentoError::InvalidInput { field, reason } if field == "f" && reason == "r"
+    ));
+    assert!(matches!(
+        C::NotAuthorized {
+            message: "m".into()
+        }
+        .into(),
+        BentoError::NotAuthorized { .. }
+    ));
+    assert_eq!(
+        BentoError::from(C::AuthorNotAuthorized),
+        BentoError::AuthorNotAuthorized
+    );
+    assert_eq!(
+        BentoError::from(C::RateLimit { retry_after: s(2) }).to_string(),
+        "rate limited (429); retry after 2s"
+    );
+    assert_eq!(
+        BentoError::from(C::RateLimit { retry_after: s(2) }),
+        BentoError::RateLimited {
+            retry_after_secs: Some(2.0)
+        }
+    );
+    let api = C::Api {
+        status: 422,
+        message: "bad".into(),
+        field_errors: vec![bento::FieldError {
+            field: Some("email".into()),
+            message: "is bad".into(),
+        }],
+        retry_after: s(1),
+    };
+    match BentoError::from(api) {
+        BentoError::Api {
+            status: 422,
+            field_errors,
+            retry_after_secs: Some(r),
+            ..
+        } => {
+            assert_eq!(field_errors[0].field.as_deref(), Some("email"));
+            assert_eq!(r, 1.0);
+        }
+        other => panic!("{other:?}"),
+    }
+    let t = |k| BentoError::from(C::from(TransportError::new(k, "boom")));
+    assert!(matches!(t(K::Timeout), BentoError::Timeout { .. }));
+    assert!(matches!(
+        t(K::Connect),
+        BentoError::Transport {
+            kind: TransportKind::Connect,
+            ..
+        }
+    ));
+    assert!(matches!(
+        t(K::Io),
+        BentoError::Transport {
+            kind: TransportKind::Io,
+            ..
+        }
+    ));
+    assert!(matches!(
+        t(K::ResponseTooLarge),
+        BentoError::Transport {
+            kind: TransportKind::ResponseTooLarge,
+            ..
+        }
+    ));
+    assert!(matches!(
+        BentoError::from(C::Decode {
+            status: 200,
+            message: "x".into()
+        }),
+        BentoError::Decode { status: 200, .. }
+    ));
+}
+
+#[test]
+fn a_panic_becomes_an_internal_error() {
+    let r: Result<(), BentoError> = guard(|| panic!("bug with jane@acme.io inside"));
+    match r.unwrap_err() {
+        BentoError::Internal { message } => {
+            assert!(message.contains("bug with <email> inside"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+// ---- secrets ---------------------------------------------------------------------------
+
+#[test]
+fn the_secret_key_is_never_shown() {
+    let c = config("https://app.bentonow.com/api/v1", "pk", SECRET, "site");
+    assert!(!format!("{c:?}").contains(SECRET));
+    assert!(!format!("{c}").contains(SECRET));
+    assert!(format!("{c:?}").contains("<redacted>"));
+    let client = BentoClient::new(c.clone()).unwrap();
+    assert!(!format!("{client:?}").contains(SECRET));
+    let bad = BentoConfig {
+        timeout_secs: Some(f64::NAN),
+        ..c.clone()
+    };
+    let err = BentoClient::new(bad).unwrap_err();
+    assert_eq!(field_of(&err), "timeout_secs");
+    assert!(!format!("{err} {err:?}").contains(SECRET));
+    let bad = BentoConfig {
+        secret_key: format!("{SECRET}\u{0}\u{7f} ünïcode"),
+        ..c
+    };
+    let err = BentoClient::new(bad).unwrap_err();
+    assert!(!format!("{err} {err:?}").contains(SECRET));
+}
+
+#[test]
+fn invalid_configs_are_errors() {
+    let good = config("https://app.bentonow.com/api/v1", "pk", "sk", "site");
+    let cases = [
+        BentoConfig {
+            publishable_key: "".into(),
+            ..good.clone()
+        },
+        BentoConfig {
+            base_url: Some("http://remote.example.com/api/v1".into()),
+            ..good.clone()
+        },
+        BentoConfig {
+            timeout_secs: Some(-1.0),
+            ..good.clone()
+        },
+        BentoConfig {
+            timeout_secs: Some(f64::INFINITY),
+            ..good.clone()
+        },
+        BentoConfig {
+            max_response_bytes: Some(0),
+            ..good.clone()
+        },
+        BentoConfig {
+            retry: Some(RetrySettings {
+                base_delay_secs: 5.0,
+                max_delay_secs: 1.0,
+                ..RetrySettings::default()
+            }),
+            ..good.clone()
+        },
+    ];
+    for c in cases {
+        assert!(
+            matches!(
+                BentoClient::new(c.clone()),
+                Err(BentoError::InvalidInput { .. })
+            ),
+            "{c:?}"
+        );
+    }
+    assert_eq!(default_retry_settings().max_retries, 3);
+    assert_eq!(disabled_retry_settings().max_retries, 0);
+}
+
+// ---- garbage into a live client: errors, never a panic, nothing sent -------------------
+
+#[test]
+fn garbage_input_is_an_error_and_nothing_is_sent() {
+    let (emu, client) = emulator();
+    let huge = "x".repeat(5_000_000);
+    let results: Vec<Result<(), BentoError>> = vec![
+        client.track(event("not-an-email")).map(drop),
+        client.track(event(&huge)).map(drop),
+        client.track(event("nul\0@example.com")).map(drop),
+        client.track_events(vec![]).map(drop),
+        client
+            .track_events(vec![event("a@example.com"); 1001])
+            .map(drop),
+        client
+            .track(Event {
+                details_json: Some("{".into()),
+                ..event("a@example.com")
+            })
+            .map(drop),
+        client
+            .track(Event {
+                date: Some("\u{FFFF}".into()),
+                ..event("a@example.com")
+            })
+            .map(drop),
+        client.import_subscribers(vec![]).map(drop),
+        client
+            .import_subscribers_chunked(vec![row("a@example.com")], Some(0))
+            .map(drop),
+        client.send_emails(vec![]).map(drop),
+        client.subscriber_command(vec![]).map(drop),
+        client.create_broadcasts(vec![]).map(drop),
+        client.find_subscriber(huge.clone()).map(drop),
+        client.find_subscriber_by_uuid(" ".into()).map(drop),
+        client.create_subscriber("\u{202E}@x".into()).map(drop),
+        client.create_tag("".into()).map(drop),
+    ];
+    for (i, r) in results.into_iter().enumerate() {
+        assert!(
+            matches!(r, Err(BentoError::InvalidInput { .. })),
+            "case {i}: {r:?}"
+        );
+    }
+    assert!(emu.requests().is_empty());
+}
+
+// ---- against the emulator ----------------------------------------------------------------
+
+#[test]
+fn calls_and_faults_against_the_emulator() {
+    let (emu, client) = emulator();
+    assert_eq!(client.track(event("a@example.com")).unwrap().results, 1);
+    assert!(
+        client
+            .find_subscriber("nobody@example.com".into())
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(client.get_sequences().unwrap().len(), 2);
+
+    emu.add_fault(FaultRule::new(FaultAction::status(401)).once());
+    assert!(matches!(
+        client.get_tags(),
+        Err(BentoError::NotAuthorized { .. })
+    ));
+    emu.add_fault(FaultRule::new(FaultAction::MalformedJson { status: 200 }).once());
+    assert!(matches!(
+        client.get_tags(),
+        Err(BentoError::Decode { status: 200, .. })
+    ));
+
+    let rows: Vec<ImportSubscriber> = (0..25).map(|i| row(&format!("r{i}@example.com"))).collect();
+    emu.add_fault(
+        FaultRule::new(FaultAction::status(503))
+            .path_prefix("/batch/subscribers")
+            .once(),
+    );
+    let report = client
+        .import_subscribers_chunked(rows.clone(), Some(10))
+        .unwrap();
+    assert_eq!((report.chunks, report.accepted), (3, 15));
+    assert_eq!(report.failed_records, rows[..10].to_vec());
+    assert!(matches!(
+        report.failed_chunks[0].error,
+        BentoError::Api { status: 503, .. }
+    ));
+}
+
+#[test]
+fn one_client_is_shared_by_eight_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<BentoClient>();
+    let (_emu, client) = emulator();
+    let handles: Vec<_> = (0..8)
+        .map(|n| {
+            let client = Arc::clone(&client);
+            std::thread::spawn(move || {
+                (0..5)
+                    .map(|i| {
+                        client
+                            .track(event(&format!("t{n}-{i}@example.com")))
+                            .map(|r| r.results)
+                    })
+                    .sum::<Result<u64, BentoError>>()
+            })
+        })
+        .collect();
+    let total: u64 = handles
+        .into_iter()
+        .map(|h| h.join().unwrap().unwrap())
+        .sum();
+    assert_eq!(total, 40);
+}

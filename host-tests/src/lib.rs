@@ -1,0 +1,188 @@
+//! A wasmtime host for the bento component (`wit/`, world `bentonow:bento/bento`), used by the
+//! end-to-end tests (`tests/e2e.rs`) and the embedding example (`examples/embed.rs`).
+//!
+//! The component is built by this crate's `build.rs`; [`COMPONENT_WASM`] is its path. A
+//! [`Host`] compiles it once (the expensive part) and links WASI + wasi:http; every
+//! [`Instance`] is a fresh store with its own [`Ctx`], so instances are cheap.
+//!
+//! ```no_run
+//! use host_tests::{Host, api};
+//! let host = Host::load(host_tests::COMPONENT_WASM)?;
+//! let mut instance = host.instantiate()?;
+//! let config = api::Config {
+//!     publishable_key: "pk".into(),
+//!     secret_key: "sk".into(),
+//!     site_uuid: "site".into(),
+//!     base_url: Some("http://127.0.0.1:8080/api/v1".into()),
+//!     user_agent: None,
+//!     timeout_ms: None,
+//!     connect_timeout_ms: None,
+//!     max_response_bytes: None,
+//!     retry: None,
+//! };
+//! let client = instance.client(&config)?.expect("valid config");
+//! let tags = instance.call(|api, store| api.call_get_tags(store, client))?;
+//! println!("{tags:?}");
+//! # Ok::<(), wasmtime::Error>(())
+//! ```
+
+use wasmtime::component::{Component, Linker, ResourceAny, ResourceTable};
+use wasmtime::{Engine, Store};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+/// Typed bindings for the `bento` world; the wasi imports map onto wasmtime-wasi's own.
+pub mod bindings {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "bento",
+        additional_derives: [PartialEq],
+        with: {
+            "wasi:io": wasmtime_wasi::p2::bindings::sync::io,
+            "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
+            "wasi:random": wasmtime_wasi::p2::bindings::random,
+            "wasi:cli": wasmtime_wasi::p2::bindings::cli,
+            "wasi:http": wasmtime_wasi_http::p2::bindings::http,
+        },
+    });
+}
+
+/// The exported `bentonow:bento/api` interface: its records, `bento-error` and `client`.
+pub use bindings::exports::bentonow::bento::api;
+
+/// The path of the component `build.rs` built (profile `release-small`).
+pub const COMPONENT_WASM: &str = env!("BENTO_COMPONENT_WASM");
+
+/// Guest stderr kept per instance (printed by tests on failure).
+const STDERR_CAPACITY: usize = 64 * 1024;
+
+/// The store data: WASI and wasi:http contexts over one resource table.
+pub struct Ctx {
+    table: ResourceTable,
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    stderr: MemoryOutputPipe,
+}
+
+impl WasiView for Ctx {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for Ctx {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: wasmtime_wasi_http::default_hooks(),
+        }
+    }
+}
+
+/// A compiled component with its linker: create any number of [`Instance`]s from it.
+pub struct Host {
+    engine: Engine,
+    component: Component,
+    pre: bindings::BentoPre<Ctx>,
+}
+
+impl Host {
+    /// Compiles the component at `path` and links WASI (p2) and wasi:http.
+    pub fn load(path: impl AsRef<std::path::Path>) -> wasmtime::Result<Host> {
+        let engine = Engine::default();
+        let component = Component::from_file(&engine, path)?;
+        Host::new(engine, component)
+    }
+
+    /// Links an already compiled component.
+    pub fn new(engine: Engine, component: Component) -> wasmtime::Result<Host> {
+        let mut linker = Linker::<Ctx>::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
+        let pre = bindings::BentoPre::new(linker.instantiate_pre(&component)?)?;
+        Ok(Host {
+            engine,
+            component,
+            pre,
+        })
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The compiled component.
+    pub fn component(&self) -> &Component {
+        &self.component
+    }
+
+    /// The component's imports, as `package/interface@version` names, sorted.
+    pub fn import_names(&self) -> Vec<String> {
+        let ty = self.component.component_type();
+        let mut names: Vec<String> = ty
+            .imports(&self.engine)
+            .map(|(name, _)| name.to_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// A fresh instance in a fresh store. The guest gets no environment, no files and no
+    /// sockets (outgoing HTTP goes through wasi:http); its stderr is captured.
+    pub fn instantiate(&self) -> wasmtime::Result<Instance> {
+        let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
+        let wasi = WasiCtx::builder().stderr(stderr.clone()).build();
+        let ctx = Ctx {
+            table: ResourceTable::new(),
+            wasi,
+            http: WasiHttpCtx::new(),
+            stderr,
+        };
+        let mut store = Store::new(&self.engine, ctx);
+        let bento = self.pre.instantiate(&mut store)?;
+        Ok(Instance { store, bento })
+    }
+}
+
+/// One instance of the component in its own store.
+pub struct Instance {
+    store: Store<Ctx>,
+    bento: bindings::Bento,
+}
+
+impl Instance {
+    /// Creates a `client` resource. The outer `Result` is a trap, the inner one the
+    /// component's answer (`invalid-input` for a bad config).
+    pub fn client(
+        &mut self,
+        config: &api::Config,
+    ) -> wasmtime::Result<Result<ResourceAny, api::BentoError>> {
+        let api = self.bento.bentonow_bento_api().client();
+        api.call_constructor(&mut self.store, config)
+    }
+
+    /// Calls the `client` interface: `instance.call(|api, store| api.call_get_tags(store, c))`.
+    pub fn call<R>(
+        &mut self,
+        f: impl FnOnce(&api::GuestClient<'_>, &mut Store<Ctx>) -> wasmtime::Result<R>,
+    ) -> wasmtime::Result<R> {
+        let api = self.bento.bentonow_bento_api().client();
+        f(&api, &mut self.store)
+    }
+
+    /// Drops a `client` resource.
+    pub fn drop_client(&mut self, client: ResourceAny) -> wasmtime::Result<()> {
+        client.resource_drop(&mut self.store)
+    }
+
+    /// What the guest wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.store.data().stderr.contents()).into_owned()
+    }
+}

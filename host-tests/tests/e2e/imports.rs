@@ -1,0 +1,85 @@
+//! The component asks for exactly the imports the `bento` world declares.
+
+use crate::host;
+
+#[test]
+fn imports_are_exactly_the_declared_list() {
+    let expected = [
+        "wasi:cli/environment@0.2.12",
+        "wasi:cli/exit@0.2.12",
+        "wasi:cli/stderr@0.2.12",
+        "wasi:cli/stdin@0.2.12",
+        "wasi:cli/stdout@0.2.12",
+        "wasi:cli/terminal-input@0.2.12",
+        "wasi:cli/terminal-output@0.2.12",
+        "wasi:cli/terminal-stderr@0.2.12",
+        "wasi:cli/terminal-stdin@0.2.12",
+        "wasi:cli/terminal-stdout@0.2.12",
+        "wasi:clocks/monotonic-clock@0.2.12",
+        "wasi:clocks/wall-clock@0.2.12",
+        "wasi:http/outgoing-handler@0.2.12",
+        "wasi:http/types@0.2.12",
+        "wasi:io/error@0.2.12",
+        "wasi:io/poll@0.2.12",
+        "wasi:io/streams@0.2.12",
+        "wasi:random/insecure-seed@0.2.12",
+        "wasi:random/random@0.2.12",
+    ];
+    assert_eq!(host().import_names(), expected);
+}
+
+#[test]
+fn the_world_in_wit_declares_the_same_imports() {
+    let wit = include_str!("../../../wit/bento.wit");
+    let world = &wit[wit.find("world bento").expect("world bento")..];
+    let mut declared: Vec<&str> = world
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("import "))
+        .map(|l| l.trim_end_matches(';'))
+        .collect();
+    declared.sort_unstable();
+    assert_eq!(host().import_names(), declared);
+}
+
+#[test]
+fn exports_only_the_api() {
+    let ty = host().component().component_type();
+    let exports: Vec<String> = ty
+        .exports(host().engine())
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    assert_eq!(exports, ["bentonow:bento/api@0.1.0"]);
+}
+
+/// The WIT offers every one-request method of the core (`bento-core/src/methods.rs`, the one
+/// list both Rust clients expand), plus the chunked helpers and upsert.
+#[test]
+fn the_wit_exposes_every_core_method() {
+    let methods = include_str!("../../../bento-core/src/methods.rs");
+    let wit = include_str!("../../../wit/bento.wit");
+    let core: Vec<String> = methods
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("fn "))
+        .filter_map(|l| l.split('(').next())
+        .map(|name| name.replace('_', "-"))
+        .collect();
+    assert!(core.len() >= 39, "{core:?}");
+    let exported: Vec<&str> = wit
+        .lines()
+        .filter_map(|l| l.trim().split_once(": func("))
+        .map(|(name, _)| name)
+        .collect();
+    let missing: Vec<&String> = core
+        .iter()
+        .filter(|m| !exported.contains(&m.as_str()))
+        .collect();
+    assert!(missing.is_empty(), "not in the WIT: {missing:?}");
+    for helper in [
+        "import-subscribers-chunked",
+        "track-events-chunked",
+        "upsert-subscriber",
+    ] {
+        assert!(exported.contains(&helper), "{helper}");
+    }
+    assert_eq!(exported.len(), core.len() + 3, "{exported:?}");
+}
