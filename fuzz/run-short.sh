@@ -14,7 +14,7 @@ features=()
 if [[ -n "${FUZZ_FEATURES:-}" ]]; then
   features=(--features "$FUZZ_FEATURES")
 fi
-targets=(parse_responses retry_after input_validation redact)
+targets=(parse_responses retry_after input_validation redact ffi_json_inputs)
 
 for t in "${targets[@]}"; do
   work="$(mktemp -d)"

@@ -284,9 +284,11 @@ pub fn redact(text: &str) -> String {
 }
 
 fn push_token(out: &mut String, token: &str) {
-    let looks_like_email = token.rsplit_once('@').is_some_and(|(local, domain)| {
-        !local.is_empty() && domain.trim_end_matches('.').contains('.')
-    });
+    // Any `@` with something before it and a dot after it: wider than an address, so that no
+    // part of a token (say `a@b.c` inside ``a@b.c`x@``) survives.
+    let looks_like_email = token
+        .match_indices('@')
+        .any(|(i, _)| i > 0 && token[i + 1..].contains('.'));
     out.push_str(if looks_like_email { "<email>" } else { token });
 }
 
@@ -309,6 +311,8 @@ mod tests {
         assert_eq!(redact("handle @jane"), "handle @jane");
         assert_eq!(redact(""), "");
         assert_eq!(redact("ünïcode jane@acme.io ✓"), "ünïcode <email> ✓");
+        // Found by the `redact` fuzz target: a valid address inside a longer token.
+        assert_eq!(redact("f@a.b1can.x9`9.co.uk@\""), "<email>\"");
     }
 
     #[test]

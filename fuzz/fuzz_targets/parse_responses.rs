@@ -194,7 +194,7 @@ fn parse<O: Operation>(op: &O, resp: &Response<Vec<u8>>, echoed: bool) {
     match op.parse_response(resp) {
         Ok(_) => assert!(resp.status().is_success(), "Ok from a non-2xx"),
         Err(e) => {
-            check_error(&e, echoed);
+            check_error(&e, echoed, false);
             if !resp.status().is_success() {
                 assert_eq!(e.status(), Some(resp.status().as_u16()), "{e:?}");
                 assert!(!matches!(
@@ -250,7 +250,7 @@ fn parse_all(resp: &Response<Vec<u8>>, echoed: bool) {
         Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_780_000_000)),
     ] {
         if !resp.status().is_success() {
-            check_error(&error_from_response(resp, now), echoed);
+            check_error(&error_from_response(resp, now), echoed, false);
         }
     }
 }
@@ -306,7 +306,7 @@ fn drive<O: Operation>(op: &O, input: &Input) {
                 assert_eq!(exchange.retries(), before + 1);
             }
             Step::Done(Err(e)) => {
-                check_error(&e, echoed);
+                check_error(&e, echoed, true);
                 return;
             }
             Step::Done(Ok(_)) => return,
