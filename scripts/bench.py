@@ -83,7 +83,10 @@ class Surfaces:
             self.table["component in wasmtime"] = lambda w, n: [str(component), w, url, str(n)]
         py = ROOT / "target" / "bench-venv" / "bin" / "python"
         if py.exists():
-            self.table["Python package (bento-ffi)"] = lambda w, n: [str(py), str(ROOT / "bento-bench" / "python" / "bench.py"), w, url, str(n)]
+            script = str(ROOT / "bento-bench" / "python" / "bench.py")
+            self.table["Python package (bento-ffi), records"] = lambda w, n: [str(py), script, w, url, str(n)]
+            self.table["Python package (bento-ffi), rows as one JSON text"] = (
+                lambda w, n: [str(py), script, "import-json", url, str(n)] if w == "import" else None)
         node_sdk = ROOT / "bento-bench" / "node" / "node_modules" / "@bentonow" / "bento-node-sdk"
         if node_sdk.exists() and shutil.which("node"):
             self.table["official Node SDK 2.0.0"] = lambda w, n: ["node", str(ROOT / "bento-bench" / "node" / "bench.mjs"), w, url, str(n)]

@@ -1,6 +1,7 @@
 """The Python package (bento-ffi) doing the same work as bench-client; prints one JSON line.
 
     python bench.py import <base_url> [N]   # N subscribers, chunks of 1000, 4 threads
+    python bench.py import-json <base_url> [N]  # the same rows as one JSON text per thread
     python bench.py small <base_url> [N]    # one event, N times sequentially
 """
 
@@ -25,6 +26,12 @@ def report(loop_cpu, loop_wall, **extra):
     print(json.dumps({"loop_cpu_ms": loop_cpu, "loop_wall_ms": loop_wall, "peak_rss_kib": peak, **extra}))
 
 
+def row_dict(i):
+    return {"email": f"user{i:07d}@example.com", "first_name": f"First{i}", "last_name": f"Last{i}",
+            "tags": "imported,newsletter", "plan": ["free", "pro", "team"][i % 3], "company": f"Company {i % 997}",
+            "signup_date": f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}", "score": i % 100, "vip": i % 10 == 0}
+
+
 def subscriber(i):
     fields = {"plan": ["free", "pro", "team"][i % 3], "company": f"Company {i % 997}",
               "signup_date": f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}", "score": i % 100, "vip": i % 10 == 0}
@@ -46,6 +53,23 @@ def main():
 
         def work(k):
             accepted[k] = client.import_subscribers_chunked(parts[k], CHUNK).accepted
+
+        cpu0, t0 = cpu_ms(), time.perf_counter()
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(CONCURRENCY)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        report(cpu_ms() - cpu0, (time.perf_counter() - t0) * 1000, accepted=sum(accepted))
+    elif workload == "import-json":
+        n = int(sys.argv[3]) if len(sys.argv) > 3 else 100_000
+        rows = [row_dict(i) for i in range(n)]
+        per = -(-n // CONCURRENCY)
+        parts = [rows[k * per:(k + 1) * per] for k in range(CONCURRENCY)]
+        accepted = [0] * CONCURRENCY
+
+        def work(k):
+            accepted[k] = client.import_subscribers_chunked_json(json.dumps(parts[k]), CHUNK).accepted
 
         cpu0, t0 = cpu_ms(), time.perf_counter()
         threads = [threading.Thread(target=work, args=(k,)) for k in range(CONCURRENCY)]

@@ -160,6 +160,24 @@ impl BentoClient {
         })
     }
 
+    /// Imports any number of subscribers given as ONE JSON text: an array of objects in the
+    /// API's own flat shape, `[{"email": .., "first_name": .., "tags": "a,b", "plan": "pro"}, ..]`
+    /// (every key besides `email`, `first_name`, `last_name`, `tags` and `remove_tags` is a
+    /// custom field). Same chunking, checks and report as `import_subscribers_chunked`, whose
+    /// per-record conversion is what a bulk import from Python spends its time on: with
+    /// `json.dumps(rows)` the rows cross the boundary as one string.
+    #[uniffi::method(default(chunk_size = None))]
+    pub fn import_subscribers_chunked_json(
+        &self,
+        rows_json: String,
+        chunk_size: Option<u32>,
+    ) -> Result<ImportReport, BentoError> {
+        guard(|| {
+            let rows = import_rows_from_json(&rows_json)?;
+            self.import_subscribers_chunked(rows, chunk_size)
+        })
+    }
+
     /// Imports one subscriber, then reads it back (`None` while the import is not visible yet).
     pub fn upsert_subscriber(
         &self,
@@ -486,4 +504,49 @@ impl BentoClient {
     pub fn request_data_deletion(&self, email: String) -> Result<String, BentoError> {
         guard(|| Ok(self.inner.request_data_deletion(email)?.to_string()))
     }
+}
+
+/// The cap on `import_subscribers_chunked_json`'s text (larger imports: call it per batch).
+pub const MAX_BULK_JSON_TEXT: usize = 512 * 1024 * 1024;
+
+/// Parses `[{"email": .., ..}, ..]` into import rows; custom fields stay JSON text.
+fn import_rows_from_json(text: &str) -> Result<Vec<ImportSubscriber>, BentoError> {
+    const FIELD: &str = "rows_json";
+    if text.len() > MAX_BULK_JSON_TEXT {
+        return Err(BentoError::invalid(
+            FIELD,
+            "JSON text is too large (over 512 MiB)",
+        ));
+    }
+    // serde_json stops at a nesting depth of 128, so hostile input cannot overflow the stack.
+    let rows: Vec<serde_json::Map<String, serde_json::Value>> = serde_json::from_str(text)
+        .map_err(|e| BentoError::invalid(FIELD, format!("is not a JSON array of objects ({e})")))?;
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, mut row)| {
+            let mut text = |key: &str| -> Result<Option<String>, BentoError> {
+                match row.remove(key) {
+                    None | Some(serde_json::Value::Null) => Ok(None),
+                    Some(serde_json::Value::String(s)) => Ok(Some(s)),
+                    Some(_) => Err(BentoError::invalid(
+                        format!("{FIELD}[{i}].{key}"),
+                        "must be a string",
+                    )),
+                }
+            };
+            let email = text("email")?
+                .ok_or_else(|| BentoError::invalid(format!("{FIELD}[{i}].email"), "is required"))?;
+            let (first_name, last_name) = (text("first_name")?, text("last_name")?);
+            let (tags, remove_tags) = (text("tags")?, text("remove_tags")?);
+            Ok(ImportSubscriber {
+                email,
+                first_name,
+                last_name,
+                tags,
+                remove_tags,
+                custom_fields_json: (!row.is_empty())
+                    .then(|| serde_json::Value::Object(row).to_string()),
+            })
+        })
+        .collect()
 }

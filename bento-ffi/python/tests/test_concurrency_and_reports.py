@@ -1,6 +1,9 @@
 """One client shared by 8 threads; chunked reports return exactly the records not accepted."""
 
+import json
 import threading
+
+import pytest
 
 import bento
 
@@ -79,3 +82,47 @@ def test_chunked_bad_record_is_rejected_before_sending(emulator, client):
     except E.InvalidInput as e:
         assert e.field == "subscribers[3].custom_fields_json"
     assert emulator.requests() == []
+
+
+def test_bulk_import_from_one_json_text(emulator, client):
+    rows = [{"email": f"bulk{i}@example.com", "first_name": f"B{i}", "tags": "imported,vip",
+             "plan": "pro", "score": i} for i in range(2500)]
+    report = client.import_subscribers_chunked_json(json.dumps(rows))
+    assert (report.records, report.chunks, report.accepted) == (2500, 3, 2500)
+    assert report.is_complete
+    stored = {s["attributes"]["email"]: s["attributes"] for s in emulator.state()["subscribers"]}
+    assert stored["bulk7@example.com"]["fields"]["plan"] == "pro"
+    assert stored["bulk7@example.com"]["fields"]["score"] == 7
+
+
+def test_bulk_json_failed_chunk_comes_back_as_records(emulator, no_retry_client):
+    rows = [{"email": f"j{i}@example.com", "plan": "pro"} for i in range(25)]
+    emulator.fault({"kind": "status", "status": 503}, path="/batch/subscribers",
+                   method="POST", remaining=1)
+    report = no_retry_client.import_subscribers_chunked_json(json.dumps(rows), chunk_size=10)
+    assert report.accepted == 15
+    assert [r.email for r in report.failed_records] == [f"j{i}@example.com" for i in range(10)]
+    assert json.loads(report.failed_records[0].custom_fields_json) == {"plan": "pro"}
+
+
+@pytest.mark.parametrize("text, field", [
+    ("not json", "rows_json"),
+    ('{"email": "a@example.com"}', "rows_json"),
+    ('[{"first_name": "no email"}]', "rows_json[0].email"),
+    ('[{"email": "a@example.com"}, {"email": 7}]', "rows_json[1].email"),
+])
+def test_bulk_json_bad_input_is_refused_before_sending(emulator, client, text, field):
+    before = len(emulator.requests())
+    with pytest.raises(E.InvalidInput) as err:
+        client.import_subscribers_chunked_json(text)
+    assert err.value.field == field
+    assert len(emulator.requests()) == before
+
+
+def test_bulk_json_bad_address_fails_its_chunk_without_sending(emulator, client):
+    before = len(emulator.requests())
+    report = client.import_subscribers_chunked_json('[{"email": "not-an-email"}]')
+    assert isinstance(report.failed_chunks[0].error, E.InvalidInput)
+    assert report.failed_chunks[0].error.field == "subscribers[0].email"
+    assert [r.email for r in report.failed_records] == ["not-an-email"]
+    assert len(emulator.requests()) == before

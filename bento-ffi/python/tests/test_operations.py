@@ -84,6 +84,8 @@ def test_subscribers(c):
     report = c.import_subscribers_chunked(
         [bento.ImportSubscriber(email=f"row{i}@example.com") for i in range(7)], chunk_size=3)
     assert (report.chunks, report.accepted, report.is_complete) == (3, 7, True)
+    report = c.import_subscribers_chunked_json('[{"email": "json@example.com", "plan": "pro"}]')
+    assert (report.chunks, report.accepted) == (1, 1)
     result = c.search_subscribers(bento.SearchQuery(tags=[]))
     assert isinstance(result.data, list)
 
