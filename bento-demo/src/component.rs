@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use bento_emulator::{Emulator, FaultAction, FaultRule};
+use bento_emulator::Emulator;
 use host_tests::{Host, Instance, api};
 use serde_json::json;
 use wasmtime::component::ResourceAny;
@@ -313,40 +313,16 @@ fn flow(w: &mut Wasm, emu: &Emulator) {
 
     // The forced fault: a 429 with Retry-After: 1 on the next event, which the component's
     // retry policy (the core's) waits out with wasi:clocks.
-    emu.clear_requests();
-    emu.add_fault(
-        FaultRule::new(FaultAction::Status {
-            status: 429,
-            body: Some(json!({"error": "Too Many Requests"})),
-            retry_after: Some(1),
-            content_type: None,
-        })
-        .exact_path("/batch/events")
-        .once(),
-    );
+    crate::arm_rate_limit(emu);
     let login = event("$login", jane, None, None);
     w.step(
         "rides through a 429 + Retry-After",
         |api, s, c| api.call_track(s, c, &login),
         |_| String::new(),
     );
-    let attempts = emu
-        .requests()
-        .iter()
-        .filter(|r| r.path.ends_with("/batch/events"))
-        .count();
     if let Some(last) = w.steps.last_mut()
         && last.outcome.is_ok()
     {
-        last.outcome = if attempts == 2 && last.latency >= Duration::from_millis(900) {
-            Ok(format!(
-                "429 (Retry-After: 1s), waited, retried: accepted after {attempts} attempts"
-            ))
-        } else {
-            Err(format!(
-                "accepted, but expected 2 attempts ≥ 1 s apart, saw {attempts} in {:?}",
-                last.latency
-            ))
-        };
+        last.outcome = crate::judge_rate_limit(emu, last.latency);
     }
 }

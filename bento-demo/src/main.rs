@@ -352,6 +352,25 @@ async fn forced_fault(demo: &mut Demo, c: &Client) {
         );
         return;
     };
+    arm_rate_limit(emu);
+    let started = Instant::now();
+    let result = c.track(Event::new("$login", "jane.demo@example.com")).await;
+    let latency = started.elapsed();
+    let outcome = match result {
+        Ok(_) => judge_rate_limit(emu, latency),
+        Err(e) => Err(e.to_string()),
+    };
+    demo.steps.push(Step {
+        name: "rides through a 429 + Retry-After",
+        surface: "rust",
+        outcome,
+        latency,
+    });
+}
+
+/// The forced fault of both surfaces: the next `/batch/events` request is answered 429 with
+/// `Retry-After: 1`.
+fn arm_rate_limit(emu: &Emulator) {
     emu.clear_requests();
     emu.add_fault(
         FaultRule::new(FaultAction::Status {
@@ -363,29 +382,24 @@ async fn forced_fault(demo: &mut Demo, c: &Client) {
         .exact_path("/batch/events")
         .once(),
     );
-    let started = Instant::now();
-    let result = c.track(Event::new("$login", "jane.demo@example.com")).await;
-    let latency = started.elapsed();
+}
+
+/// An accepted call rode through the fault when it took exactly 2 attempts, ≥ 1 s apart.
+fn judge_rate_limit(emu: &Emulator, latency: Duration) -> Result<String, String> {
     let attempts = emu
         .requests()
         .iter()
         .filter(|r| r.path.ends_with("/batch/events"))
         .count();
-    let outcome = match result {
-        Ok(_) if attempts == 2 && latency >= Duration::from_millis(900) => Ok(format!(
+    if attempts == 2 && latency >= Duration::from_millis(900) {
+        Ok(format!(
             "429 (Retry-After: 1s), waited, retried: accepted after {attempts} attempts"
-        )),
-        Ok(_) => Err(format!(
+        ))
+    } else {
+        Err(format!(
             "accepted, but expected 2 attempts ≥ 1 s apart, saw {attempts} in {latency:?}"
-        )),
-        Err(e) => Err(e.to_string()),
-    };
-    demo.steps.push(Step {
-        name: "rides through a 429 + Retry-After",
-        surface: "rust",
-        outcome,
-        latency,
-    });
+        ))
+    }
 }
 
 /// One line per step and surface, the surfaces of a step next to each other.
