@@ -731,6 +731,14 @@ impl Db {
         }})
     }
 
+    /// A kept (not discarded) segment of the fixture by id.
+    pub fn kept_segment(&self, id: &str) -> Option<&SegmentFixture> {
+        self.fixture
+            .segments
+            .iter()
+            .find(|s| s.id == id && s.discarded_at.is_none())
+    }
+
     /// Does a subscriber belong to a segment (emulator-only rule)?
     pub fn segment_matches(&self, seg: &SegmentFixture, s: &Subscriber) -> bool {
         let r = &seg.rule;

@@ -85,7 +85,9 @@ impl<'a> Req<'a> {
         }
         url
     }
-    fn try_send(self) -> Result<Res, ureq::Error> {
+    /// Sends the request and returns the response with its body unread (for tests that read
+    /// the raw bytes, such as the truncated and huge body faults).
+    fn call_raw(&self) -> Result<http::Response<ureq::Body>, ureq::Error> {
         let mut b = http::Request::builder().method(self.method).uri(self.url());
         if let Some(a) = &self.auth {
             b = b.header("Authorization", a);
@@ -101,7 +103,11 @@ impl<'a> Req<'a> {
             None => Vec::new(),
         };
         let req = b.body(body).expect("valid request");
-        let mut res = agent().run(req)?;
+        agent().run(req)
+    }
+
+    fn try_send(self) -> Result<Res, ureq::Error> {
+        let mut res = self.call_raw()?;
         let status = res.status().as_u16();
         let h = |n: &str| {
             res.headers()
@@ -1096,19 +1102,8 @@ mod faults {
             })
             .once(),
         );
-        let url = format!(
-            "{}/fetch/sequences?site_uuid={}",
-            emu.base_url(),
-            emu.site_uuid()
-        );
-        let mut res = agent()
-            .get(&url)
-            .header(
-                "Authorization",
-                basic(emu.publishable_key(), emu.secret_key()),
-            )
-            .header("User-Agent", "t")
-            .call()
+        let mut res = get(&emu, "/fetch/sequences")
+            .call_raw()
             .expect("headers arrive");
         assert_eq!(res.status().as_u16(), 200);
         let declared: usize = res
@@ -1159,20 +1154,7 @@ mod faults {
             })
             .once(),
         );
-        let url = format!(
-            "{}/fetch/tags?site_uuid={}",
-            emu.base_url(),
-            emu.site_uuid()
-        );
-        let mut res = agent()
-            .get(&url)
-            .header(
-                "Authorization",
-                basic(emu.publishable_key(), emu.secret_key()),
-            )
-            .header("User-Agent", "t")
-            .call()
-            .unwrap();
+        let mut res = get(&emu, "/fetch/tags").call_raw().unwrap();
         let mut buf = Vec::new();
         res.body_mut().as_reader().read_to_end(&mut buf).unwrap();
         assert_eq!(buf.len(), 3 * 1024 * 1024);

@@ -30,12 +30,7 @@ pub async fn list(ctx: Ctx) -> Response {
 /// One kept segment, or 404 `{"error":"Segment not found"}`.
 pub async fn show(ctx: Ctx, Path(id): Path<String>) -> Response {
     let db = ctx.app.db();
-    match db
-        .fixture
-        .segments
-        .iter()
-        .find(|s| s.id == id && s.discarded_at.is_none())
-    {
+    match db.kept_segment(&id) {
         Some(s) => ok(json!({"data": segment_json(s)})),
         None => error(StatusCode::NOT_FOUND, "Segment not found"),
     }
@@ -54,12 +49,7 @@ pub async fn matches(ctx: Ctx, Path(id): Path<String>) -> Response {
         return missing("email");
     };
     let db = ctx.app.db();
-    let Some(seg) = db
-        .fixture
-        .segments
-        .iter()
-        .find(|s| s.id == id && s.discarded_at.is_none())
-    else {
+    let Some(seg) = db.kept_segment(&id) else {
         return error(StatusCode::NOT_FOUND, "Segment not found");
     };
     let matches = db

@@ -18,12 +18,7 @@ pub async fn segment(ctx: Ctx) -> Response {
         return missing("segment_id");
     };
     let db = ctx.app.db();
-    let Some(seg) = db
-        .fixture
-        .segments
-        .iter()
-        .find(|s| s.id == id && s.discarded_at.is_none())
-    else {
+    let Some(seg) = db.kept_segment(&id) else {
         return error(StatusCode::NOT_FOUND, "Segment not found");
     };
     let (u, s, n) = db.counts(ctx.now, |sub| db.segment_matches(seg, sub));
