@@ -122,6 +122,8 @@ pub fn config(c: wit::Config) -> Result<bento::Config, Error> {
 }
 
 impl ToWit<wit::BentoError> for Error {
+    // One copy for all 43 exports (each would otherwise inline its own).
+    #[inline(never)]
     fn to_wit(self) -> wit::BentoError {
         use wit::BentoError as B;
         match self {

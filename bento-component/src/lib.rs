@@ -3,7 +3,7 @@
 //! A thin shell around `bento-core` (crate `bento`), which is sans-IO: for each call the
 //! component converts the WIT input ([`convert`]), lets the core validate it and build the
 //! `http::Request`, sends it over `wasi:http` ([`transport`]), and feeds the outcome back to
-//! the core's [`bento::Exchange`], sleeping on `wasi:clocks` whenever the core asks for a
+//! the core's [`bento::Attempts`] (the untyped half of `bento::Exchange`), sleeping on `wasi:clocks` whenever the core asks for a
 //! retry. Validation, retry decisions and response parsing are the core's.
 //!
 //! Nothing here traps on any input or response: every failure is a `bento-error`. Free-form
@@ -14,7 +14,7 @@
 mod convert;
 mod transport;
 
-use bento::{Chunked, Config, Error, Exchange, Operation, Step};
+use bento::{Attempts, Chunked, Config, Error, Operation, Step};
 
 use crate::bindings::exports::bentonow::bento::api as wit;
 use crate::convert::{ToCore, ToWit};
@@ -66,12 +66,26 @@ pub struct Client {
 type WitResult<T> = Result<T, wit::BentoError>;
 
 impl Client {
-    /// Runs one operation: validate (core), send, retry per the core's decision, parse (core).
+    /// Runs one operation: validate and build (core), send with retries, decode (core).
     fn execute<O: Operation>(&self, op: &O) -> Result<O::Output, Error> {
-        let mut exchange = Exchange::new(op, &self.config)?;
+        let request = op.to_request(&self.config)?;
+        let response = self.send(request, op.idempotency())?;
+        op.decode(response.status(), response.body())
+            .map_err(|e| self.config.scrub(e))
+    }
+
+    /// The retry loop, shared by every operation: it only sees bytes, so the component carries
+    /// one copy of it rather than one per operation type (code size is the component's cost).
+    #[inline(never)]
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+        idempotency: bento::Idempotency,
+    ) -> Result<http::Response<Vec<u8>>, Error> {
+        let mut attempts = Attempts::new(request, idempotency, &self.config);
         loop {
-            let outcome = transport::send(exchange.request(), &self.config);
-            match exchange.on_response(outcome, transport::now(), transport::jitter()) {
+            let outcome = transport::send(attempts.request(), &self.config);
+            match attempts.on_response(outcome, transport::now(), transport::jitter()) {
                 Step::Retry(delay) => transport::sleep(delay),
                 Step::Done(result) => return result,
             }

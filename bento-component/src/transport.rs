@@ -195,7 +195,14 @@ fn read_response(
             {
                 return Err(too_large());
             }
-            builder = builder.header(name, value);
+            // Only what the core reads: parsing arbitrary names into `http::HeaderName` would
+            // link http's header tables (17 KB of the component) for headers nobody looks at.
+            if let Some(known) = bento::RESPONSE_HEADERS
+                .iter()
+                .find(|h| name.eq_ignore_ascii_case(h.as_str()))
+            {
+                builder = builder.header(known.clone(), value);
+            }
         }
     }
 

@@ -76,6 +76,13 @@ impl Config {
         [&self.secret_key, &self.authorization, encoded]
     }
 
+    /// Removes this configuration's secrets (the secret key, the Authorization header) from an
+    /// error's texts, in case a server echoed them. [`crate::Exchange`] does this for every
+    /// error it returns; a transport that decodes responses itself uses this.
+    pub fn scrub(&self, error: Error) -> Error {
+        error.without_secrets(&self.secrets())
+    }
+
     /// The publishable key (the Basic auth user name).
     pub fn publishable_key(&self) -> &str {
         &self.publishable_key

@@ -138,7 +138,7 @@ pub use error::{
     AUTHOR_NOT_AUTHORIZED, Error, FieldError, TransportError, TransportErrorKind, redact,
 };
 pub use model::{BatchResult, JsonMap, Resource};
-pub use operation::{Exchange, Operation, Step, error_from_response};
+pub use operation::{Attempts, Exchange, Operation, RESPONSE_HEADERS, Step, error_from_response};
 pub use retry::{AttemptOutcome, Idempotency, RetryDecision, RetryPolicy, parse_retry_after};
 pub use validate::{is_valid_email, limits};
 

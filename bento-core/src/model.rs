@@ -49,20 +49,31 @@ impl fmt::Display for BatchResult {
 
 /// Accepts a string or a number (ids) and returns it as a string.
 pub(crate) fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Id {
-        S(String),
-        I(i64),
-        U(u64),
-        F(f64),
+    // A visitor rather than an untagged enum: no buffering of the value, and much less code
+    // (the component pays for every monomorphized deserializer in size).
+    struct Id;
+    impl serde::de::Visitor<'_> for Id {
+        type Value = String;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string or a number")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_owned())
+        }
+        fn visit_string<E: serde::de::Error>(self, v: String) -> Result<String, E> {
+            Ok(v)
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
     }
-    Ok(match Id::deserialize(d)? {
-        Id::S(s) => s,
-        Id::I(i) => i.to_string(),
-        Id::U(u) => u.to_string(),
-        Id::F(f) => f.to_string(),
-    })
+    d.deserialize_any(Id)
 }
 
 /// Like [`string_or_number`], for optional ids.
@@ -107,5 +118,23 @@ mod tests {
             serde_json::from_str(r#"{"id":5510,"type":null,"attributes":{}}"#).unwrap();
         assert_eq!(r.id, "5510");
         assert_eq!(r.kind, "");
+    }
+
+    #[test]
+    fn ids_read_strings_integers_and_floats_and_reject_other_shapes() {
+        let id = |json: &str| {
+            serde_json::from_str::<Resource<serde_json::Value>>(&format!(
+                r#"{{"id":{json},"attributes":{{}}}}"#
+            ))
+            .map(|r| r.id)
+        };
+        assert_eq!(id(r#""abc""#).unwrap(), "abc");
+        assert_eq!(id("-7").unwrap(), "-7");
+        assert_eq!(id("18446744073709551615").unwrap(), "18446744073709551615");
+        assert_eq!(id("1.5").unwrap(), "1.5");
+        for bad in ["null", "true", "[1]", r#"{"a":1}"#] {
+            let err = id(bad).unwrap_err().to_string();
+            assert!(err.contains("a string or a number"), "{bad}: {err}");
+        }
     }
 }

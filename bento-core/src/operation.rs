@@ -76,9 +76,7 @@ pub enum Step<T> {
 #[derive(Debug)]
 pub struct Exchange<'a, O: Operation> {
     op: &'a O,
-    config: &'a Config,
-    request: Request<Vec<u8>>,
-    retries: u32,
+    attempts: Attempts<'a>,
 }
 
 impl<'a, O: Operation> Exchange<'a, O> {
@@ -87,10 +85,62 @@ impl<'a, O: Operation> Exchange<'a, O> {
         let request = op.to_request(config)?;
         Ok(Exchange {
             op,
+            attempts: Attempts::new(request, op.idempotency(), config),
+        })
+    }
+
+    /// The request to send (the same one on every attempt).
+    pub fn request(&self) -> &Request<Vec<u8>> {
+        self.attempts.request()
+    }
+
+    /// How many retries were made so far.
+    pub fn retries(&self) -> u32 {
+        self.attempts.retries()
+    }
+
+    /// Feeds the outcome of one attempt. `now` and `jitter` (in `[0, 1)`) are the transport's;
+    /// the core reads neither a clock nor randomness.
+    pub fn on_response(
+        &mut self,
+        outcome: Result<Response<Vec<u8>>, TransportError>,
+        now: SystemTime,
+        jitter: f64,
+    ) -> Step<O::Output> {
+        match self.attempts.on_response(outcome, now, jitter) {
+            Step::Retry(delay) => Step::Retry(delay),
+            Step::Done(Ok(response)) => Step::Done(
+                self.op
+                    .decode(response.status(), response.body())
+                    .map_err(|e| self.attempts.scrub(e)),
+            ),
+            Step::Done(Err(e)) => Step::Done(Err(e)),
+        }
+    }
+}
+
+/// The part of an [`Exchange`] that knows nothing of the operation's types: one built request,
+/// its retry budget, and the classification of failures. [`Exchange`] is a thin typed shell
+/// around it; a transport that drives dozens of operation types from one binary (the WASI
+/// component, where code size is the cost) runs one copy of this loop for all of them and
+/// calls [`Operation::decode`] itself on the final 2xx response.
+#[derive(Debug)]
+pub struct Attempts<'a> {
+    config: &'a Config,
+    request: Request<Vec<u8>>,
+    idempotency: Idempotency,
+    retries: u32,
+}
+
+impl<'a> Attempts<'a> {
+    /// Starts the attempts for a request built by [`Operation::to_request`].
+    pub fn new(request: Request<Vec<u8>>, idempotency: Idempotency, config: &'a Config) -> Self {
+        Attempts {
             config,
             request,
+            idempotency,
             retries: 0,
-        })
+        }
     }
 
     /// The request to send (the same one on every attempt).
@@ -103,14 +153,16 @@ impl<'a, O: Operation> Exchange<'a, O> {
         self.retries
     }
 
-    /// Feeds the outcome of one attempt. `now` and `jitter` (in `[0, 1)`) are the transport's;
-    /// the core reads neither a clock nor randomness.
+    /// Feeds the outcome of one attempt, like [`Exchange::on_response`]. The final step is
+    /// `Done(Ok(response))` only for a 2xx response, which the caller decodes (and passes any
+    /// decode error through [`Attempts::scrub`]); every other outcome is already a classified
+    /// [`Error`] with the secrets scrubbed.
     pub fn on_response(
         &mut self,
         outcome: Result<Response<Vec<u8>>, TransportError>,
         now: SystemTime,
         jitter: f64,
-    ) -> Step<O::Output> {
+    ) -> Step<Response<Vec<u8>>> {
         let attempt = match &outcome {
             Ok(response) => AttemptOutcome::from_parts(response.status(), response.headers()),
             Err(e) => AttemptOutcome::Transport(e.kind),
@@ -118,25 +170,31 @@ impl<'a, O: Operation> Exchange<'a, O> {
         let decision =
             self.config
                 .retry
-                .decide(self.op.idempotency(), self.retries, attempt, now, jitter);
+                .decide(self.idempotency, self.retries, attempt, now, jitter);
         match decision {
             RetryDecision::RetryAfter(delay) => {
                 self.retries += 1;
                 Step::Retry(delay)
             }
-            RetryDecision::Stop => {
-                let result = match outcome {
-                    Ok(response) if response.status().is_success() => {
-                        self.op.decode(response.status(), response.body())
-                    }
-                    Ok(response) => Err(error_from_response(&response, Some(now))),
-                    Err(e) => Err(e.into()),
-                };
-                Step::Done(result.map_err(|e| e.without_secrets(&self.config.secrets())))
-            }
+            RetryDecision::Stop => Step::Done(match outcome {
+                Ok(response) if response.status().is_success() => Ok(response),
+                Ok(response) => Err(self.scrub(error_from_response(&response, Some(now)))),
+                Err(e) => Err(self.scrub(e.into())),
+            }),
         }
     }
+
+    /// Removes the configured secrets from an error's texts (see [`Config::scrub`]).
+    pub fn scrub(&self, error: Error) -> Error {
+        self.config.scrub(error)
+    }
 }
+
+/// The only response headers the core reads (from [`Exchange::on_response`],
+/// [`Attempts::on_response`] and [`error_from_response`]). A transport may pass every header;
+/// one that pays for parsing header names (the WASI component, where the parser's tables are
+/// code size) passes just these.
+pub const RESPONSE_HEADERS: &[http::HeaderName] = &[header::RETRY_AFTER];
 
 /// Classifies a non-2xx response. `now` turns an HTTP-date `Retry-After` into a duration (when
 /// absent, only delay-seconds are understood).
@@ -437,20 +495,47 @@ pub(crate) fn decode_created<T: DeserializeOwned>(
     status: StatusCode,
     body: &[u8],
 ) -> Result<T, Error> {
-    #[derive(serde::Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany<T> {
-        One(T),
-        Many(Vec<T>),
-    }
     let missing = || Error::Decode {
         status: status.as_u16(),
         message: "the response has no `data`".to_owned(),
     };
-    match decode_data::<OneOrMany<T>>(status, body)? {
-        Some(OneOrMany::One(t)) => Ok(t),
-        Some(OneOrMany::Many(list)) => list.into_iter().next().ok_or_else(missing),
-        None => Err(missing()),
+    decode_data::<OneOrFirst<T>>(status, body)?
+        .and_then(|one| one.0)
+        .ok_or_else(missing)
+}
+
+/// An object, or the first object of a list (`None` for an empty list).
+///
+/// A visitor rather than an untagged enum: nothing is buffered, and `T` is read by the same
+/// monomorphized code as everywhere else (an untagged enum links a second copy of every `T`'s
+/// deserializer, ~3 KB each in the component).
+struct OneOrFirst<T>(Option<T>);
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for OneOrFirst<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Visitor<T> {
+            type Value = OneOrFirst<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object or a list of objects")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(|t| OneOrFirst(Some(t)))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let first = seq.next_element::<T>()?;
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(OneOrFirst(first))
+            }
+        }
+        d.deserialize_any(Visitor(std::marker::PhantomData))
     }
 }
 
@@ -585,6 +670,33 @@ mod tests {
             decode_data::<u32>(ok, b"<html>"),
             Err(Error::Decode { status: 200, .. })
         ));
+    }
+
+    #[test]
+    fn created_resources_read_an_object_or_the_first_of_a_list() {
+        #[derive(Debug, PartialEq, serde::Deserialize)]
+        struct Created {
+            id: String,
+        }
+        let ok = StatusCode::CREATED;
+        let created = |body: &str| decode_created::<Created>(ok, body.as_bytes());
+        let one = Created { id: "a".into() };
+        assert_eq!(created(r#"{"data":{"id":"a","x":1}}"#).unwrap(), one);
+        assert_eq!(created(r#"{"data":[{"id":"a"},{"id":"b"},7]}"#).unwrap(), one);
+        for missing in [r#"{"data":[]}"#, r#"{"data":null}"#, "{}"] {
+            match created(missing) {
+                Err(Error::Decode { status: 201, message }) => {
+                    assert!(message.contains("no `data`"), "{missing}: {message}")
+                }
+                other => panic!("{missing}: {other:?}"),
+            }
+        }
+        for bad in [r#"{"data":5}"#, r#"{"data":"a"}"#, r#"{"data":{"x":1}}"#] {
+            assert!(
+                matches!(created(bad), Err(Error::Decode { status: 201, .. })),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
