@@ -128,7 +128,7 @@ impl Client {
             let counts = chunk
                 .iter()
                 .enumerate()
-                .map(|(i, w)| w.to_core(&format!("{name}[{}]", offset + i)))
+                .map(|(i, w)| w.to_core(&format_args!("{name}[{}]", offset + i)))
                 .collect::<Result<Vec<_>, Error>>()
                 .and_then(|items| self.execute(&C::from_chunk(items)))
                 .map(|output| C::counts(&output));
@@ -152,7 +152,7 @@ impl wit::GuestClient for Client {
     fn track(&self, event: wit::Event) -> WitResult<wit::BatchResult> {
         self.call(
             event
-                .to_core("event")
+                .to_core(&"event")
                 .map(|e: bento::Event| bento::TrackEvents::new([e])),
         )
     }
@@ -184,7 +184,7 @@ impl wit::GuestClient for Client {
     }
 
     fn search_subscribers(&self, query: wit::SearchQuery) -> WitResult<wit::SearchResult> {
-        self.call(query.to_core("query"))
+        self.call(query.to_core(&"query"))
     }
 
     fn get_tags(&self) -> WitResult<Vec<wit::Tag>> {
@@ -212,7 +212,7 @@ impl wit::GuestClient for Client {
     }
 
     fn list_broadcasts(&self, query: wit::BroadcastQuery) -> WitResult<Vec<wit::Broadcast>> {
-        self.call(query.to_core("query"))
+        self.call(query.to_core(&"query"))
     }
 
     fn create_broadcasts(
@@ -245,7 +245,7 @@ impl wit::GuestClient for Client {
     ) -> WitResult<wit::EmailTemplate> {
         self.call(
             email
-                .to_core("email")
+                .to_core(&"email")
                 .map(|email| bento::CreateSequenceEmail::new(sequence_id, email)),
         )
     }

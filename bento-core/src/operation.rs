@@ -682,10 +682,16 @@ mod tests {
         let created = |body: &str| decode_created::<Created>(ok, body.as_bytes());
         let one = Created { id: "a".into() };
         assert_eq!(created(r#"{"data":{"id":"a","x":1}}"#).unwrap(), one);
-        assert_eq!(created(r#"{"data":[{"id":"a"},{"id":"b"},7]}"#).unwrap(), one);
+        assert_eq!(
+            created(r#"{"data":[{"id":"a"},{"id":"b"},7]}"#).unwrap(),
+            one
+        );
         for missing in [r#"{"data":[]}"#, r#"{"data":null}"#, "{}"] {
             match created(missing) {
-                Err(Error::Decode { status: 201, message }) => {
+                Err(Error::Decode {
+                    status: 201,
+                    message,
+                }) => {
                     assert!(message.contains("no `data`"), "{missing}: {message}")
                 }
                 other => panic!("{missing}: {other:?}"),

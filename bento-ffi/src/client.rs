@@ -110,7 +110,7 @@ impl BentoClient {
 
     /// Tracks one event.
     pub fn track(&self, event: Event) -> Result<BatchResult, BentoError> {
-        guard(|| Ok(self.inner.track(event.to_core("events[0]")?)?.into()))
+        guard(|| Ok(self.inner.track(event.to_core(&"events[0]")?)?.into()))
     }
 
     /// Tracks any number of events in chunks (at most 1000, or `chunk_size`), one request at a
@@ -184,7 +184,7 @@ impl BentoClient {
         subscriber: ImportSubscriber,
     ) -> Result<Option<Subscriber>, BentoError> {
         guard(|| {
-            let row = subscriber.to_core("subscribers[0]")?;
+            let row = subscriber.to_core(&"subscribers[0]")?;
             Ok(self.inner.upsert_subscriber(row)?.map(Into::into))
         })
     }

@@ -1,6 +1,8 @@
 //! Input records, converted (fallibly: JSON text is parsed here) into the core's types. The core
 //! then validates them as it does for Rust callers; nothing is sent when anything is wrong.
 
+use std::fmt::Display;
+
 use crate::error::BentoError;
 use crate::json::{parse_opt_object, parse_value};
 
@@ -23,12 +25,18 @@ pub struct Event {
 }
 
 impl Event {
-    pub(crate) fn to_core(&self, at: &str) -> Result<bento::Event, BentoError> {
+    pub(crate) fn to_core(&self, at: &dyn Display) -> Result<bento::Event, BentoError> {
         Ok(bento::Event {
             event_type: self.event_type.clone(),
             email: self.email.clone(),
-            fields: parse_opt_object(&format!("{at}.fields_json"), self.fields_json.as_deref())?,
-            details: parse_opt_object(&format!("{at}.details_json"), self.details_json.as_deref())?,
+            fields: parse_opt_object(
+                format_args!("{at}.fields_json"),
+                self.fields_json.as_deref(),
+            )?,
+            details: parse_opt_object(
+                format_args!("{at}.details_json"),
+                self.details_json.as_deref(),
+            )?,
             date: self.date.clone(),
         })
     }
@@ -67,7 +75,10 @@ pub struct ImportSubscriber {
 }
 
 impl ImportSubscriber {
-    pub(crate) fn to_core(&self, at: &str) -> Result<bento::ImportSubscriberData, BentoError> {
+    pub(crate) fn to_core(
+        &self,
+        at: &dyn Display,
+    ) -> Result<bento::ImportSubscriberData, BentoError> {
         Ok(bento::ImportSubscriberData {
             email: self.email.clone(),
             first_name: self.first_name.clone(),
@@ -75,7 +86,7 @@ impl ImportSubscriber {
             tags: self.tags.clone(),
             remove_tags: self.remove_tags.clone(),
             custom_fields: parse_opt_object(
-                &format!("{at}.custom_fields_json"),
+                format_args!("{at}.custom_fields_json"),
                 self.custom_fields_json.as_deref(),
             )?
             .unwrap_or_default(),
@@ -143,7 +154,7 @@ pub enum Command {
 }
 
 impl Command {
-    pub(crate) fn to_core(&self, at: &str) -> Result<bento::Command, BentoError> {
+    pub(crate) fn to_core(&self, at: &dyn Display) -> Result<bento::Command, BentoError> {
         use bento::Command as C;
         Ok(match self.clone() {
             Command::AddTag { email, tag } => C::AddTag { email, tag },
@@ -156,7 +167,7 @@ impl Command {
             } => C::AddField {
                 email,
                 key,
-                value: parse_value(&format!("{at}.value_json"), &value_json)?,
+                value: parse_value(format_args!("{at}.value_json"), &value_json)?,
             },
             Command::RemoveField { email, key } => C::RemoveField { email, key },
             Command::Subscribe { email } => C::Subscribe { email },
@@ -188,7 +199,7 @@ pub struct EmailData {
 }
 
 impl EmailData {
-    pub(crate) fn to_core(&self, at: &str) -> Result<bento::EmailData, BentoError> {
+    pub(crate) fn to_core(&self, at: &dyn Display) -> Result<bento::EmailData, BentoError> {
         Ok(bento::EmailData {
             to: self.to.clone(),
             from: self.from_email.clone(),
@@ -196,7 +207,7 @@ impl EmailData {
             html_body: self.html_body.clone(),
             transactional: self.transactional,
             personalizations: parse_opt_object(
-                &format!("{at}.personalizations_json"),
+                format_args!("{at}.personalizations_json"),
                 self.personalizations_json.as_deref(),
             )?,
         })
@@ -280,7 +291,7 @@ pub struct BroadcastData {
 }
 
 impl BroadcastData {
-    pub(crate) fn to_core(&self, _at: &str) -> Result<bento::BroadcastData, BentoError> {
+    pub(crate) fn to_core(&self, _at: &dyn Display) -> Result<bento::BroadcastData, BentoError> {
         let mut b = bento::BroadcastData::new(
             self.name.as_str(),
             self.subject.as_str(),
@@ -562,11 +573,11 @@ pub fn is_valid_email(email: String) -> bool {
 pub(crate) fn convert_all<T, U>(
     name: &str,
     items: &[T],
-    f: impl Fn(&T, &str) -> Result<U, BentoError>,
+    f: impl Fn(&T, &dyn Display) -> Result<U, BentoError>,
 ) -> Result<Vec<U>, BentoError> {
     items
         .iter()
         .enumerate()
-        .map(|(i, item)| f(item, &format!("{name}[{i}]")))
+        .map(|(i, item)| f(item, &format_args!("{name}[{i}]")))
         .collect()
 }

@@ -91,6 +91,35 @@ fn json_text_is_validated_and_names_the_field() {
 }
 
 #[test]
+fn json_errors_say_whether_the_text_is_broken_or_not_an_object() {
+    let reason = |text: &str| match parse_object(format_args!("rows[{}].x", 7), text) {
+        Err(BentoError::InvalidInput { field, reason }) => {
+            assert_eq!(field, "rows[7].x");
+            reason
+        }
+        other => panic!("{text:?}: {other:?}"),
+    };
+    for (text, kind) in [
+        ("[1]", "an array"),
+        ("null", "null"),
+        ("1.5", "a number"),
+        ("\"s\"", "a string"),
+        ("true", "a boolean"),
+    ] {
+        assert_eq!(reason(text), format!("must be a JSON object, not {kind}"));
+    }
+    for broken in ["{", "{\"a\":1} x", "{'a': 1}", ""] {
+        assert!(
+            reason(broken).starts_with("is not valid JSON text (line 1"),
+            "{broken:?}"
+        );
+    }
+    // Duplicate keys: the last one wins, as with any JSON object.
+    let map = parse_object("f", r#"{"a":1,"a":2}"#).unwrap();
+    assert_eq!(map["a"], 2);
+}
+
+#[test]
 fn hostile_json_is_an_error_not_a_stack_overflow() {
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     assert!(parse_value("v", &deep).is_err());
@@ -118,7 +147,7 @@ fn event_converts_both_ways() {
         date: Some("2026-01-31".into()),
         ..event("a@example.com")
     };
-    let core = e.to_core("event").unwrap();
+    let core = e.to_core(&"event").unwrap();
     assert_eq!(core.fields.as_ref().unwrap()["plan"], "pro");
     assert_eq!(core.details.as_ref().unwrap()["url"], "/");
     let back = Event::from_core(core);
@@ -166,7 +195,7 @@ fn commands_and_rows_convert() {
         key: "plan".into(),
         value_json: r#"{"tier": 2}"#.into(),
     };
-    match c.to_core("command[0]").unwrap() {
+    match c.to_core(&"command[0]").unwrap() {
         bento::Command::AddField { value, .. } => assert_eq!(value["tier"], 2),
         other => panic!("{other:?}"),
     }
@@ -176,7 +205,7 @@ fn commands_and_rows_convert() {
         value_json: "nope".into(),
     };
     assert_eq!(
-        field_of(&bad.to_core("command[3]").unwrap_err()),
+        field_of(&bad.to_core(&"command[3]").unwrap_err()),
         "command[3].value_json"
     );
     let r = ImportSubscriber {
@@ -184,7 +213,7 @@ fn commands_and_rows_convert() {
         tags: Some("a,b".into()),
         ..row("a@example.com")
     };
-    let core = r.to_core("subscribers[0]").unwrap();
+    let core = r.to_core(&"subscribers[0]").unwrap();
     assert_eq!(core.custom_fields["company"], "Acme");
     assert_eq!(core.tags.as_deref(), Some("a,b"));
 }
@@ -205,7 +234,7 @@ fn broadcast_and_sequence_inputs_use_core_defaults() {
         send_at: None,
         approved: None,
     };
-    let core = b.to_core("broadcasts[0]").unwrap();
+    let core = b.to_core(&"broadcasts[0]").unwrap();
     assert_eq!(core.batch_size_per_hour, 1000);
     assert_eq!(core.broadcast_type, bento::BroadcastType::Raw);
     assert_eq!(core.from.name.as_deref(), Some("Team"));

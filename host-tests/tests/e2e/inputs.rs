@@ -4,11 +4,15 @@ use host_tests::api::{self, BentoError};
 
 use crate::{Setup, call, config_for, event, host, import_row};
 
-fn invalid_field(e: BentoError) -> String {
+fn invalid(e: BentoError) -> api::InvalidInputError {
     match e {
-        BentoError::InvalidInput(i) => i.field,
+        BentoError::InvalidInput(i) => i,
         other => panic!("expected invalid-input, got {other:?}"),
     }
+}
+
+fn invalid_field(e: BentoError) -> String {
+    invalid(e).field
 }
 
 #[test]
@@ -16,24 +20,21 @@ fn bad_json_text_is_invalid_input() {
     let mut t = Setup::start();
     let mut e = event("signup", "json@example.com");
     e.details = Some("{not json".into());
-    assert_eq!(
-        invalid_field(call!(t, call_track, &e).unwrap_err()),
-        "event.details"
-    );
+    let err = invalid(call!(t, call_track, &e).unwrap_err());
+    assert_eq!(err.field, "event.details");
+    assert_eq!(err.reason, "is not valid JSON (line 1, column 2)");
 
     let mut e = event("signup", "json@example.com");
     e.fields = Some("[1, 2]".into());
-    assert_eq!(
-        invalid_field(call!(t, call_track_events, &[event("a", "a@example.com"), e]).unwrap_err()),
-        "events[1].fields"
-    );
+    let err = invalid(call!(t, call_track_events, &[event("a", "a@example.com"), e]).unwrap_err());
+    assert_eq!(err.field, "events[1].fields");
+    assert_eq!(err.reason, "must be a JSON object");
 
     let mut row = import_row("json@example.com");
     row.custom_fields = Some("\"just a string\"".into());
-    assert_eq!(
-        invalid_field(call!(t, call_import_subscribers, &[row]).unwrap_err()),
-        "subscribers[0].custom-fields"
-    );
+    let err = invalid(call!(t, call_import_subscribers, &[row]).unwrap_err());
+    assert_eq!(err.field, "subscribers[0].custom-fields");
+    assert_eq!(err.reason, "must be a JSON object");
 
     let command = api::Command::AddField(api::EmailKeyValue {
         email: "json@example.com".into(),
