@@ -65,9 +65,14 @@ fn not_json(e: &serde_json::Error, field: &dyn Display) -> Error {
 fn parse_object(text: &str, field: &dyn Display) -> Result<JsonMap, Error> {
     match serde_json::from_str::<JsonMap>(text) {
         Ok(map) => Ok(map),
-        // Well-formed JSON of another type (a map's keys are always strings).
+        // A type error stops at the first token (`[` of a broken array too): parse it again,
+        // on this error path only, to tell broken text from well-formed non-objects (fuzz
+        // finding F5, FUZZING.md).
         Err(e) if e.classify() == serde_json::error::Category::Data => {
-            Err(Error::invalid(field.to_string(), "must be a JSON object"))
+            match parse_json(text, field)? {
+                Value::Object(map) => Ok(map.into_iter().collect()),
+                _ => Err(Error::invalid(field.to_string(), "must be a JSON object")),
+            }
         }
         Err(e) => Err(not_json(&e, field)),
     }

@@ -19,37 +19,8 @@ use bento::{Attempts, Chunked, Config, Error, Operation, Step};
 use crate::bindings::exports::bentonow::bento::api as wit;
 use crate::convert::{ToCore, ToWit};
 
-mod bindings {
-    wit_bindgen::generate!({
-        path: "../wit",
-        world: "bento",
-        // The wasi imports come from the `wasip2` crate; only our interface is generated.
-        with: {
-            "wasi:http/types@0.2.12": wasip2::http::types,
-            "wasi:http/outgoing-handler@0.2.12": wasip2::http::outgoing_handler,
-            "wasi:io/poll@0.2.12": wasip2::io::poll,
-            "wasi:io/streams@0.2.12": wasip2::io::streams,
-            "wasi:io/error@0.2.12": wasip2::io::error,
-            "wasi:clocks/monotonic-clock@0.2.12": wasip2::clocks::monotonic_clock,
-            "wasi:clocks/wall-clock@0.2.12": wasip2::clocks::wall_clock,
-            "wasi:random/random@0.2.12": wasip2::random::random,
-            "wasi:random/insecure-seed@0.2.12": wasip2::random::insecure_seed,
-            "wasi:cli/environment@0.2.12": wasip2::cli::environment,
-            "wasi:cli/exit@0.2.12": wasip2::cli::exit,
-            "wasi:cli/stdin@0.2.12": wasip2::cli::stdin,
-            "wasi:cli/stdout@0.2.12": wasip2::cli::stdout,
-            "wasi:cli/stderr@0.2.12": wasip2::cli::stderr,
-            "wasi:cli/terminal-input@0.2.12": wasip2::cli::terminal_input,
-            "wasi:cli/terminal-output@0.2.12": wasip2::cli::terminal_output,
-            "wasi:cli/terminal-stdin@0.2.12": wasip2::cli::terminal_stdin,
-            "wasi:cli/terminal-stdout@0.2.12": wasip2::cli::terminal_stdout,
-            "wasi:cli/terminal-stderr@0.2.12": wasip2::cli::terminal_stderr,
-        },
-    });
-
-    use super::Component;
-    export!(Component);
-}
+mod bindings;
+bindings::export!(Component with_types_in bindings);
 
 /// The exported component.
 struct Component;

@@ -108,7 +108,7 @@ fn json_errors_say_whether_the_text_is_broken_or_not_an_object() {
     ] {
         assert_eq!(reason(text), format!("must be a JSON object, not {kind}"));
     }
-    for broken in ["{", "{\"a\":1} x", "{'a': 1}", ""] {
+    for broken in ["{", "[", "[1,", "{\"a\":1} x", "{'a': 1}", ""] {
         assert!(
             reason(broken).starts_with("is not valid JSON text (line 1"),
             "{broken:?}"

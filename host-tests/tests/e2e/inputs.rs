@@ -30,6 +30,17 @@ fn bad_json_text_is_invalid_input() {
     assert_eq!(err.field, "events[1].fields");
     assert_eq!(err.reason, "must be a JSON object");
 
+    // A broken array is broken text, not "not an object" (fuzz finding F5).
+    let mut e = event("signup", "json@example.com");
+    e.details = Some("[".into());
+    let err = invalid(call!(t, call_track, &e).unwrap_err());
+    assert_eq!(err.field, "event.details");
+    assert!(
+        err.reason.starts_with("is not valid JSON"),
+        "{}",
+        err.reason
+    );
+
     let mut row = import_row("json@example.com");
     row.custom_fields = Some("\"just a string\"".into());
     let err = invalid(call!(t, call_import_subscribers, &[row]).unwrap_err());
