@@ -61,19 +61,31 @@ pub fn send(
     let _ = options.set_first_byte_timeout(Some(nanos(timeout)));
     let _ = options.set_between_bytes_timeout(Some(nanos(timeout)));
 
-    let body = outgoing
-        .body()
-        .map_err(|()| err(TransportErrorKind::Other, "request body already taken"))?;
+    // A request without a body never opens one: the host then sends no body at all (an
+    // opened body of unknown length would go out chunked, even on a GET).
+    let body = if request.body().is_empty() {
+        None
+    } else {
+        Some(
+            outgoing
+                .body()
+                .map_err(|()| err(TransportErrorKind::Other, "request body already taken"))?,
+        )
+    };
     let future = outgoing_handler::handle(outgoing, Some(options)).map_err(map_code)?;
 
     // Write the body after `handle`, so the host is already draining it. If writing fails
     // the request itself failed; the response future says why (refused, reset, ...).
-    let written = write_body(&body, request.body());
-    if written {
-        OutgoingBody::finish(body, None).map_err(map_code)?;
-    } else {
-        drop(body);
-    }
+    let written = match body {
+        None => true,
+        Some(body) => {
+            let written = write_body(&body, request.body());
+            if written {
+                OutgoingBody::finish(body, None).map_err(map_code)?;
+            }
+            written
+        }
+    };
 
     let subscription = future.subscribe();
     let response = loop {
@@ -107,11 +119,19 @@ fn wait(ready: &Pollable, deadline: &Pollable, what: &str) -> Result<(), Transpo
 }
 
 fn build_request(request: &http::Request<Vec<u8>>) -> Result<OutgoingRequest, TransportError> {
-    let entries: Vec<(String, Vec<u8>)> = request
+    let mut entries: Vec<(String, Vec<u8>)> = request
         .headers()
         .iter()
         .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
         .collect();
+    // The length is known: a fixed-length body, not chunked transfer encoding (which some
+    // servers refuse). The host checks that exactly this many bytes are written.
+    if !request.body().is_empty() {
+        entries.push((
+            "content-length".to_owned(),
+            request.body().len().to_string().into_bytes(),
+        ));
+    }
     let headers = Fields::from_list(&entries)
         .map_err(|e| err(TransportErrorKind::Other, format!("header rejected: {e:?}")))?;
     let outgoing = OutgoingRequest::new(headers);

@@ -12,7 +12,7 @@
 use std::time::Instant;
 
 use bento_bench::{CHUNK, CONCURRENCY, cpu_ms, peak_rss_kib, percentiles, rss_kib};
-use host_tests::{COMPONENT_WASM, Host, api};
+use host_tests::{COMPONENT_WASM, Host, KeepAlive, api};
 use serde_json::json;
 use wasmtime::component::Component;
 
@@ -72,7 +72,8 @@ fn main() -> wasmtime::Result<()> {
 }
 
 fn import(url: &str, n: usize) -> wasmtime::Result<()> {
-    let host = Host::load(COMPONENT_WASM)?;
+    // Keep-alive like the native clients (wasmtime-wasi-http's default connects per request).
+    let host = Host::load(COMPONENT_WASM)?.with_keep_alive(KeepAlive::new(CONCURRENCY));
     let per = n.div_ceil(CONCURRENCY);
     let mut parts: Vec<Vec<api::ImportSubscriber>> = Vec::new();
     let mut rows = (0..n).map(subscriber);
@@ -116,7 +117,7 @@ fn import(url: &str, n: usize) -> wasmtime::Result<()> {
 }
 
 fn small(url: &str, n: usize) -> wasmtime::Result<()> {
-    let host = Host::load(COMPONENT_WASM)?;
+    let host = Host::load(COMPONENT_WASM)?.with_keep_alive(KeepAlive::new(1));
     let mut instance = host.instantiate()?;
     let client = instance
         .client(&config(url))?

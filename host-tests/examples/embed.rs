@@ -9,13 +9,14 @@
 //! (`src/lib.rs`) holds the reusable part: a store with WASI + wasi:http contexts, the linker,
 //! and typed bindings generated from `wit/`. Copy it, or depend on it as shown here.
 
-use host_tests::{Host, api};
+use host_tests::{Host, KeepAlive, api};
 use wasmtime::format_err;
 
 fn main() -> wasmtime::Result<()> {
     // Compile once (the slow part; cache `Host` for the life of the process), then create a
-    // cheap instance per task or request.
-    let host = Host::load(host_tests::COMPONENT_WASM)?;
+    // cheap instance per task or request. `with_keep_alive`: all instances share a pool of
+    // kept-alive plain-HTTP connections (wasmtime-wasi-http alone connects per request).
+    let host = Host::load(host_tests::COMPONENT_WASM)?.with_keep_alive(KeepAlive::new(8));
     let mut instance = host.instantiate()?;
 
     // Keep the emulator (if any) alive until the end.

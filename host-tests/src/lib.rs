@@ -32,6 +32,9 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
+mod keep_alive;
+pub use keep_alive::KeepAlive;
+
 /// Typed bindings for the `bento` world; the wasi imports map onto wasmtime-wasi's own.
 pub mod bindings {
     wasmtime::component::bindgen!({
@@ -62,6 +65,8 @@ pub struct Ctx {
     table: ResourceTable,
     wasi: WasiCtx,
     http: WasiHttpCtx,
+    /// `None`: wasmtime-wasi-http's default (a new connection per request).
+    keep_alive: Option<KeepAlive>,
     stderr: MemoryOutputPipe,
 }
 
@@ -79,7 +84,10 @@ impl WasiHttpView for Ctx {
         WasiHttpCtxView {
             ctx: &mut self.http,
             table: &mut self.table,
-            hooks: wasmtime_wasi_http::default_hooks(),
+            hooks: match &mut self.keep_alive {
+                Some(pool) => pool,
+                None => wasmtime_wasi_http::default_hooks(),
+            },
         }
     }
 }
@@ -89,6 +97,7 @@ pub struct Host {
     engine: Engine,
     component: Component,
     pre: bindings::BentoPre<Ctx>,
+    keep_alive: Option<KeepAlive>,
 }
 
 impl Host {
@@ -109,7 +118,15 @@ impl Host {
             engine,
             component,
             pre,
+            keep_alive: None,
         })
+    }
+
+    /// Instances created from now on share one pool of kept-alive plain-HTTP connections
+    /// ([`KeepAlive`]) instead of wasmtime-wasi-http's connection per request.
+    pub fn with_keep_alive(mut self, pool: KeepAlive) -> Host {
+        self.keep_alive = Some(pool);
+        self
     }
 
     /// The engine.
@@ -142,6 +159,7 @@ impl Host {
             table: ResourceTable::new(),
             wasi,
             http: WasiHttpCtx::new(),
+            keep_alive: self.keep_alive.clone(),
             stderr,
         };
         let mut store = Store::new(&self.engine, ctx);

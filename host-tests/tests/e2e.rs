@@ -12,6 +12,8 @@ mod faults;
 mod imports;
 #[path = "e2e/inputs.rs"]
 mod inputs;
+#[path = "e2e/keep_alive.rs"]
+mod keep_alive;
 #[path = "e2e/throughput.rs"]
 mod throughput;
 
