@@ -1,25 +1,44 @@
 //! Authors (verified senders): `GET /fetch/authors`.
 
-use serde::{Deserialize, Serialize};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
 
-use crate::model::{JsonMap, Resource, nullable};
+use crate::model::{JsonMap, Resource};
 use crate::operation::{RequestSpec, decode_list, operation};
 
 /// An author: an address allowed as `from` of transactional emails and broadcasts.
 pub type Author = Resource<AuthorAttributes>;
 
 /// An author's attributes.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct AuthorAttributes {
     /// The sender address.
-    #[serde(default, deserialize_with = "nullable")]
     pub email: String,
     /// The display name.
-    #[serde(default)]
     pub name: Option<String>,
     /// Anything else the API sends.
     #[serde(flatten)]
     pub other: JsonMap,
+}
+
+// By hand rather than `#[serde(flatten)]`, which buffers every value and links a second
+// deserializer for the struct (about 12 KB of the WASI component): read the object as a map
+// and take the two known keys out of it.
+impl<'de> Deserialize<'de> for AuthorAttributes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut other = JsonMap::deserialize(d)?;
+        let mut text = |key: &str| match other.remove(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(D::Error::custom(format_args!(
+                "author `{key}` must be a string"
+            ))),
+        };
+        let email = text("email")?.unwrap_or_default();
+        let name = text("name")?;
+        Ok(AuthorAttributes { email, name, other })
+    }
 }
 
 /// `GET /fetch/authors`.

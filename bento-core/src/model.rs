@@ -70,7 +70,9 @@ pub(crate) fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String
             Ok(v.to_string())
         }
         fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<String, E> {
-            Ok(v.to_string())
+            // serde_json's own float formatting (ryu, linked anyway for request bodies), not
+            // core's float `Display` (16 KB of the component). JSON has no NaN or infinity.
+            Ok(serde_json::Number::from_f64(v).map_or_else(String::new, |n| n.to_string()))
         }
     }
     d.deserialize_any(Id)
@@ -132,6 +134,7 @@ mod tests {
         assert_eq!(id("-7").unwrap(), "-7");
         assert_eq!(id("18446744073709551615").unwrap(), "18446744073709551615");
         assert_eq!(id("1.5").unwrap(), "1.5");
+        assert_eq!(id("2.0").unwrap(), "2.0");
         for bad in ["null", "true", "[1]", r#"{"a":1}"#] {
             let err = id(bad).unwrap_err().to_string();
             assert!(err.contains("a string or a number"), "{bad}: {err}");

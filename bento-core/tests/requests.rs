@@ -534,6 +534,31 @@ fn segments_authors_stats() {
     assert_eq!(request(&GetAuthors::new()).1, "/fetch/authors");
     let a = parse(&GetAuthors::new(), 200, r#"{"data":[{"id":"1","type":"authors","attributes":{"email":"team@example.com","name":"Team","verified":true}}]}"#).unwrap();
     assert_eq!(a[0].attributes.other["verified"], json!(true));
+    assert_eq!(a[0].attributes.email, "team@example.com");
+    assert_eq!(a[0].attributes.name.as_deref(), Some("Team"));
+    assert!(!a[0].attributes.other.contains_key("email"));
+    // A null or missing email reads as empty, a missing name as None; a number is an error.
+    let a = parse(
+        &GetAuthors::new(),
+        200,
+        r#"{"data":[{"id":"2","attributes":{"email":null}}]}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            a[0].attributes.email.as_str(),
+            a[0].attributes.name.as_deref()
+        ),
+        ("", None)
+    );
+    assert!(a[0].attributes.other.is_empty());
+    let err = parse(
+        &GetAuthors::new(),
+        200,
+        r#"{"data":[{"id":"3","attributes":{"email":7}}]}"#,
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::Decode { status: 200, .. }), "{err:?}");
 
     assert_eq!(request(&GetSiteStats::new()).1, "/stats/site");
     assert_eq!(
