@@ -8,8 +8,8 @@ use bento::{Config, TransportError, TransportErrorKind};
 use wasip2::clocks::{monotonic_clock, wall_clock};
 use wasip2::http::outgoing_handler;
 use wasip2::http::types::{
-    ErrorCode, Fields, IncomingBody, IncomingResponse, Method, OutgoingBody, OutgoingRequest,
-    RequestOptions, Scheme,
+    ErrorCode, Fields, HeaderError, IncomingBody, IncomingResponse, Method, OutgoingBody,
+    OutgoingRequest, RequestOptions, Scheme,
 };
 use wasip2::io::poll::{Pollable, poll};
 use wasip2::io::streams::StreamError;
@@ -132,8 +132,14 @@ fn build_request(request: &http::Request<Vec<u8>>) -> Result<OutgoingRequest, Tr
             request.body().len().to_string().into_bytes(),
         ));
     }
-    let headers = Fields::from_list(&entries)
-        .map_err(|e| err(TransportErrorKind::Other, format!("header rejected: {e:?}")))?;
+    let headers = Fields::from_list(&entries).map_err(|e| {
+        let why = match e {
+            HeaderError::InvalidSyntax => "invalid syntax",
+            HeaderError::Forbidden => "forbidden by the host",
+            HeaderError::Immutable => "immutable",
+        };
+        err(TransportErrorKind::Other, format!("header rejected: {why}"))
+    })?;
     let outgoing = OutgoingRequest::new(headers);
 
     let method = match request.method().as_str() {
@@ -296,9 +302,14 @@ fn read_body(
 fn map_code(code: ErrorCode) -> TransportError {
     use ErrorCode as E;
     use TransportErrorKind as K;
+    // Every case spelled out rather than `{code:?}`: the derived `Debug` of wasi's error types
+    // was 6 KB of the component for a message nobody parses.
     let (kind, message): (TransportErrorKind, &str) = match code {
         E::DnsTimeout => (K::Connect, "DNS timeout"),
-        E::DnsError(_) => (K::Connect, "DNS error"),
+        E::DnsError(ref dns) => {
+            let rcode = dns.rcode.as_deref().unwrap_or("unknown rcode");
+            return err(K::Connect, clip(format!("DNS error ({rcode})")));
+        }
         E::DestinationNotFound => (K::Connect, "destination not found"),
         E::DestinationUnavailable => (K::Connect, "destination unavailable"),
         E::DestinationIpProhibited => (K::Connect, "destination IP prohibited"),
@@ -307,7 +318,10 @@ fn map_code(code: ErrorCode) -> TransportError {
         E::ConnectionTimeout => (K::Connect, "connect timeout"),
         E::TlsProtocolError => (K::Connect, "TLS protocol error"),
         E::TlsCertificateError => (K::Connect, "TLS certificate error"),
-        E::TlsAlertReceived(_) => (K::Connect, "TLS alert received"),
+        E::TlsAlertReceived(ref alert) => {
+            let text = alert.alert_message.as_deref().unwrap_or("no message");
+            return err(K::Connect, clip(format!("TLS alert received ({text})")));
+        }
         E::ConnectionReadTimeout => (K::Timeout, "read timeout"),
         E::ConnectionWriteTimeout => (K::Timeout, "write timeout"),
         E::HttpResponseTimeout => (K::Timeout, "response timeout"),
@@ -318,14 +332,31 @@ fn map_code(code: ErrorCode) -> TransportError {
         E::HttpResponseHeaderSectionSize(_) | E::HttpResponseHeaderSize(_) => {
             (K::Io, "response headers too large")
         }
+        E::HttpResponseTrailerSectionSize(_) | E::HttpResponseTrailerSize(_) => {
+            (K::Io, "response trailers too large")
+        }
         E::HttpResponseTransferCoding(_) | E::HttpResponseContentCoding(_) => {
             (K::Io, "bad response coding")
         }
         E::HttpResponseBodySize(_) => (K::ResponseTooLarge, "response body too large"),
+        E::HttpUpgradeFailed => (K::Io, "HTTP upgrade failed"),
         E::HttpRequestDenied => (K::Other, "request denied by the host"),
+        E::HttpRequestLengthRequired => (K::Other, "the host wants a request length"),
+        E::HttpRequestBodySize(_) => (K::Other, "request body size rejected by the host"),
+        E::HttpRequestMethodInvalid => (K::Other, "request method rejected by the host"),
+        E::HttpRequestUriInvalid => (K::Other, "request URI rejected by the host"),
+        E::HttpRequestUriTooLong => (K::Other, "request URI too long"),
+        E::HttpRequestHeaderSectionSize(_) | E::HttpRequestHeaderSize(_) => {
+            (K::Other, "request headers too large")
+        }
+        E::HttpRequestTrailerSectionSize(_) | E::HttpRequestTrailerSize(_) => {
+            (K::Other, "request trailers too large")
+        }
+        E::LoopDetected => (K::Other, "loop detected"),
+        E::ConfigurationError => (K::Other, "host configuration error"),
         E::InternalError(Some(ref text)) => {
             // Hosts report e.g. hyper's "connection reset" here; keep it short.
-            let text: String = text.chars().take(200).collect();
+            let text = clip(text.clone());
             let lower = text.to_ascii_lowercase();
             let kind = if lower.contains("refused") || lower.contains("dns") {
                 K::Connect
@@ -336,13 +367,12 @@ fn map_code(code: ErrorCode) -> TransportError {
             };
             return err(kind, text);
         }
-        _ => (K::Other, "HTTP error"),
+        E::InternalError(None) => (K::Other, "host internal error"),
     };
-    err(
-        kind,
-        format!("{message} ({code:?})")
-            .chars()
-            .take(200)
-            .collect::<String>(),
-    )
+    err(kind, message)
+}
+
+/// At most 200 characters of a host's text.
+fn clip(text: String) -> String {
+    text.chars().take(200).collect()
 }
