@@ -4,7 +4,7 @@
 use std::fmt::Display;
 use std::time::Duration;
 
-use bento::{Error, JsonMap, TransportErrorKind};
+use bento::{Error, JsonMap, JsonObjectError, TransportErrorKind};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -61,21 +61,14 @@ fn not_json(e: &serde_json::Error, field: &dyn Display) -> Error {
     )
 }
 
-/// Parses straight into the core's map: no intermediate `Value::Object` to rebuild.
+/// A JSON object: the core's parser, worded for the component.
 fn parse_object(text: &str, field: &dyn Display) -> Result<JsonMap, Error> {
-    match serde_json::from_str::<JsonMap>(text) {
-        Ok(map) => Ok(map),
-        // A type error stops at the first token (`[` of a broken array too): parse it again,
-        // on this error path only, to tell broken text from well-formed non-objects (fuzz
-        // finding F5, FUZZING.md).
-        Err(e) if e.classify() == serde_json::error::Category::Data => {
-            match parse_json(text, field)? {
-                Value::Object(map) => Ok(map.into_iter().collect()),
-                _ => Err(Error::invalid(field.to_string(), "must be a JSON object")),
-            }
+    bento::json_object_from_str(text).map_err(|e| match e {
+        JsonObjectError::Syntax(e) => not_json(&e, field),
+        JsonObjectError::NotAnObject(_) => {
+            Error::invalid(field.to_string(), "must be a JSON object")
         }
-        Err(e) => Err(not_json(&e, field)),
-    }
+    })
 }
 
 fn parse_opt_object(text: &Option<String>, field: &dyn Display) -> Result<Option<JsonMap>, Error> {

@@ -3,8 +3,9 @@
 //! A thin shell around `bento-core` (crate `bento`), which is sans-IO: for each call the
 //! component converts the WIT input ([`convert`]), lets the core validate it and build the
 //! `http::Request`, sends it over `wasi:http` ([`transport`]), and feeds the outcome back to
-//! the core's [`bento::Attempts`] (the untyped half of `bento::Exchange`), sleeping on `wasi:clocks` whenever the core asks for a
-//! retry. Validation, retry decisions and response parsing are the core's.
+//! the core's [`bento::Attempts`] (the untyped half of `bento::Exchange`), sleeping on
+//! `wasi:clocks` whenever the core asks for a retry. Validation, retry decisions and response
+//! parsing are the core's.
 //!
 //! Nothing here traps on any input or response: every failure is a `bento-error`. Free-form
 //! JSON arrives as text and bad text is an `invalid-input` error.

@@ -137,7 +137,7 @@ pub use config::{
 pub use error::{
     AUTHOR_NOT_AUTHORIZED, Error, FieldError, TransportError, TransportErrorKind, redact,
 };
-pub use model::{BatchResult, JsonMap, Resource};
+pub use model::{BatchResult, JsonMap, JsonObjectError, Resource, json_object_from_str};
 pub use operation::{Attempts, Exchange, Operation, RESPONSE_HEADERS, Step, error_from_response};
 pub use retry::{AttemptOutcome, Idempotency, RetryDecision, RetryPolicy, parse_retry_after};
 pub use validate::{is_valid_email, limits};

@@ -10,6 +10,42 @@ use serde::{Deserialize, Deserializer, Serialize};
 /// A free-form JSON object (custom fields, event details, personalizations).
 pub type JsonMap = std::collections::HashMap<String, serde_json::Value>;
 
+/// Why text that must be a JSON object was refused by [`json_object_from_str`].
+#[derive(Debug)]
+pub enum JsonObjectError {
+    /// Not JSON (serde_json's error carries the line and column).
+    Syntax(serde_json::Error),
+    /// Well-formed JSON of another kind: `null`, `a boolean`, `a number`, `a string` or
+    /// `an array`.
+    NotAnObject(&'static str),
+}
+
+/// Parses JSON text that must be an object straight into a [`JsonMap`] (no intermediate
+/// `Value::Object` to rebuild). The boundaries that take free-form JSON as text (the WASI
+/// component, the FFI) share it, so both tell broken text from a well-formed non-object the
+/// same way; each words its own error.
+pub fn json_object_from_str(text: &str) -> Result<JsonMap, JsonObjectError> {
+    use serde_json::Value;
+    match serde_json::from_str::<JsonMap>(text) {
+        Ok(map) => Ok(map),
+        // A type error stops at the first token (the `[` of a broken array too): parse it
+        // again, on this error path only, to tell broken text from a well-formed non-object
+        // (fuzz finding F5, FUZZING.md).
+        Err(e) if e.classify() == serde_json::error::Category::Data => {
+            match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(map)) => Ok(map.into_iter().collect()),
+                Ok(Value::Null) => Err(JsonObjectError::NotAnObject("null")),
+                Ok(Value::Bool(_)) => Err(JsonObjectError::NotAnObject("a boolean")),
+                Ok(Value::Number(_)) => Err(JsonObjectError::NotAnObject("a number")),
+                Ok(Value::String(_)) => Err(JsonObjectError::NotAnObject("a string")),
+                Ok(Value::Array(_)) => Err(JsonObjectError::NotAnObject("an array")),
+                Err(e) => Err(JsonObjectError::Syntax(e)),
+            }
+        }
+        Err(e) => Err(JsonObjectError::Syntax(e)),
+    }
+}
+
 /// `{"id": "..", "type": "..", "attributes": {..}}`, the shape of every `data` item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Resource<A> {
@@ -112,6 +148,33 @@ mod tests {
         );
         let r: BatchResult = serde_json::from_str(r#"{"results":2,"failed":1}"#).unwrap();
         assert_eq!(r.to_string(), "2 (1 failed)");
+    }
+
+    #[test]
+    fn json_object_text_is_an_object_broken_text_or_another_kind() {
+        let map = json_object_from_str(r#"{"a":1,"a":2,"b":[null]}"#).unwrap();
+        assert_eq!((map["a"].as_i64(), map.len()), (Some(2), 2));
+        for (text, kind) in [
+            ("[1]", "an array"),
+            ("null", "null"),
+            ("1.5", "a number"),
+            ("\"s\"", "a string"),
+            ("true", "a boolean"),
+        ] {
+            match json_object_from_str(text) {
+                Err(JsonObjectError::NotAnObject(k)) => assert_eq!(k, kind, "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+        for broken in ["[", "[1,", "{", r#"{"a":1} x"#, "{'a': 1}", ""] {
+            assert!(
+                matches!(
+                    json_object_from_str(broken),
+                    Err(JsonObjectError::Syntax(_))
+                ),
+                "{broken:?}"
+            );
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use std::fmt::Display;
 
-use bento::JsonMap;
+use bento::{JsonMap, JsonObjectError};
 use serde_json::Value;
 
 use crate::error::BentoError;
@@ -59,24 +59,16 @@ fn classify(e: &serde_json::Error) -> &'static str {
     }
 }
 
-/// Parses a JSON object (`{"key": value, ..}`) straight into the core's map.
+/// Parses a JSON object (`{"key": value, ..}`) with the core's parser, straight into its map.
 pub fn parse_object(field: impl Display, text: &str) -> Result<JsonMap, BentoError> {
     check_size(&field, text)?;
-    match serde_json::from_str::<JsonMap>(text) {
-        Ok(map) => Ok(map),
-        // Well-formed JSON that is not an object: parse it again, on this error path only,
-        // to say what it is.
-        Err(e) if e.classify() == serde_json::error::Category::Data => {
-            match parse_value(&field, text)? {
-                Value::Object(map) => Ok(map.into_iter().collect()),
-                other => Err(BentoError::invalid(
-                    field.to_string(),
-                    format!("must be a JSON object, not {}", kind(&other)),
-                )),
-            }
-        }
-        Err(e) => Err(not_json(&field, &e)),
-    }
+    bento::json_object_from_str(text).map_err(|e| match e {
+        JsonObjectError::Syntax(e) => not_json(&field, &e),
+        JsonObjectError::NotAnObject(kind) => BentoError::invalid(
+            field.to_string(),
+            format!("must be a JSON object, not {kind}"),
+        ),
+    })
 }
 
 /// Parses an optional JSON object.
@@ -85,17 +77,6 @@ pub fn parse_opt_object(
     text: Option<&str>,
 ) -> Result<Option<JsonMap>, BentoError> {
     text.map(|t| parse_object(field, t)).transpose()
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// A map as JSON object text.
