@@ -47,7 +47,7 @@ pub fn list<W: ToCore<T>, T>(items: &[W], name: &str) -> Result<Vec<T>, Error> {
 // JSON text
 
 fn parse_json(text: &str, field: &dyn Display) -> Result<Value, Error> {
-    serde_json::from_str(text).map_err(|e| not_json(&e, field))
+    serde_json::from_slice(text.as_bytes()).map_err(|e| not_json(&e, field))
 }
 
 fn not_json(e: &serde_json::Error, field: &dyn Display) -> Error {
