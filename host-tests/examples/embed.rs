@@ -15,7 +15,7 @@ use wasmtime::format_err;
 fn main() -> wasmtime::Result<()> {
     // Compile once (the slow part; cache `Host` for the life of the process), then create a
     // cheap instance per task or request. `with_keep_alive`: all instances share a pool of
-    // kept-alive plain-HTTP connections (wasmtime-wasi-http alone connects per request).
+    // kept-alive HTTP/HTTPS connections (wasmtime-wasi-http alone connects per request).
     let host = Host::load(host_tests::COMPONENT_WASM)?.with_keep_alive(KeepAlive::new(8));
     let mut instance = host.instantiate()?;
 

@@ -122,7 +122,7 @@ impl Host {
         })
     }
 
-    /// Instances created from now on share one pool of kept-alive plain-HTTP connections
+    /// Instances created from now on share one pool of kept-alive HTTP and HTTPS connections
     /// ([`KeepAlive`]) instead of wasmtime-wasi-http's connection per request.
     pub fn with_keep_alive(mut self, pool: KeepAlive) -> Host {
         self.keep_alive = Some(pool);
