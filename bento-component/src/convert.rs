@@ -47,6 +47,8 @@ pub fn list<W: ToCore<T>, T>(items: &[W], name: &str) -> Result<Vec<T>, Error> {
 // JSON text
 
 fn parse_json(text: &str, field: &dyn Display) -> Result<Value, Error> {
+    // `from_slice`, as in the core: one serde_json reader type in the component (a `from_str`
+    // here links a second copy of the parser, ~10 KB, under the size budget's headroom).
     serde_json::from_slice(text.as_bytes()).map_err(|e| not_json(&e, field))
 }
 
