@@ -74,6 +74,14 @@ pub struct EmulatorConfig {
     pub blacklisted_ips: Vec<String>,
     /// Largest accepted request body in bytes; larger bodies get 413.
     pub max_body_bytes: usize,
+    /// Deepest accepted parameter nesting: segments of a bracketed query/form key (`a[b][c]` is
+    /// 3) and levels of a JSON body (`{"a":{"b":1}}` is 2). Deeper input gets 400.
+    pub max_param_depth: usize,
+    /// Most `key=value` pairs accepted in a query string (else 414) or a form body (else 413).
+    pub max_params: usize,
+    /// Most values accepted in a JSON body (counted roughly as containers + commas + 1); more
+    /// get 413. Bounds the memory a parsed body takes (a value is 32+ bytes, `1,` is 2).
+    pub max_json_values: usize,
     /// Fault rules active from the start.
     pub faults: Vec<FaultRule>,
 }
@@ -97,6 +105,9 @@ impl Default for EmulatorConfig {
             blacklisted_domains: vec!["spammy.example".to_string(), "blacklisted.test".to_string()],
             blacklisted_ips: vec!["192.0.2.66".to_string(), "198.51.100.13".to_string()],
             max_body_bytes: 16 * 1024 * 1024,
+            max_param_depth: 32,
+            max_params: 10_000,
+            max_json_values: 500_000,
             faults: Vec::new(),
         }
     }

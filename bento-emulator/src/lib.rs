@@ -19,6 +19,14 @@
 //! - Limits: 1–1000 subscribers/events, 1–60 emails, 1–100 broadcasts/commands, else 422; an
 //!   optional rate-limit profile (429 with `Retry-After`); optional delayed import visibility.
 //!
+//! ## Hostile input (what no request can do to it)
+//! Every limit is a field of [`EmulatorConfig`]; over-limit input gets a JSON
+//! `{"error": …}` answer, never a crash.
+//! - Parameter nesting (`max_param_depth`, 32): a query or form key with more bracket segments
+//!   (`a[b][c]` is 3), or a JSON body nested deeper, gets 400, checked before any value is built.
+//! - Parameter counts: more than `max_params` (10,000) pairs in a query string gets 414, in a
+//!   form body 413; a JSON body with more than `max_json_values` (500,000) values gets 413.
+//!
 //! ## What is invented (the contract leaves it open)
 //! - `POST /fetch/segments/:id/match`: body `{"email": …}`, answer
 //!   `{"data": {"segment_id", "email", "matches": bool}}`. Segment membership comes from an

@@ -4,7 +4,7 @@
 
 use crate::app::{RecordedRequest, Shared};
 use crate::faults::{FaultAction, HugeBody, TruncatedBody, html_page, normalize_path};
-use crate::params::Params;
+use crate::params::{Limits, Params};
 use crate::util::{error, iso, now_ms};
 use axum::Router;
 use axum::body::{Body, Bytes, to_bytes};
@@ -315,7 +315,15 @@ async fn normal(app: &Shared, routers: &Routers, mut parts: Parts, bytes: Bytes)
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let params = Params::parse(parts.uri.query(), ctype, &bytes);
+    let limits = Limits {
+        max_depth: app.config.max_param_depth,
+        max_params: app.config.max_params,
+        max_json_values: app.config.max_json_values,
+    };
+    let params = match Params::parse(parts.uri.query(), ctype, &bytes, &limits) {
+        Ok(p) => p,
+        Err(e) => return error(e.status, &e.message),
+    };
     parts.extensions.insert(Arc::new(params));
     call(&routers.api, Request::from_parts(parts, Body::from(bytes))).await
 }

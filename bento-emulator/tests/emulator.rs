@@ -1380,3 +1380,80 @@ mod binary {
         assert_eq!(bad.status.code(), Some(2));
     }
 }
+
+// ---- hostile input: limits, timeouts, resources (issue #11) -----------------------------------
+
+mod hostile {
+    use super::*;
+
+    /// The emulator still answers an ordinary authenticated request.
+    fn assert_alive(emu: &Emulator) {
+        let r = get(emu, "/fetch/tags").send();
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+
+    #[test]
+    fn a_20000_bracket_query_is_400_and_the_emulator_keeps_serving() {
+        let emu = start();
+        let key = format!("a{}", "[x]".repeat(20_000));
+        let mut req = get(&emu, &format!("/fetch/tags?{key}=1"));
+        req.auth = None;
+        let r = req.send();
+        assert_eq!(r.status, 400, "{}", r.text);
+        assert!(
+            r.json()["error"]
+                .as_str()
+                .unwrap()
+                .contains("deeper than 32")
+        );
+        // 32 levels are still accepted (authenticated: the route answers normally).
+        let ok = get(&emu, &format!("/fetch/tags?a{}=1", "[x]".repeat(31))).send();
+        assert_eq!(ok.status, 200, "{}", ok.text);
+        assert_alive(&emu);
+    }
+
+    #[test]
+    fn a_deeply_nested_form_body_is_400_and_the_emulator_keeps_serving() {
+        let emu = start();
+        let body = format!("tag{}=1", "[name]".repeat(50_000));
+        let mut req = Req::new(&emu, "POST", "/fetch/tags").form(&body);
+        req.auth = None;
+        let r = req.send();
+        assert_eq!(r.status, 400, "{}", r.text);
+        // Too many pairs is refused too, and an array key (`[]`) nests like any other.
+        let many = vec!["t[]=1"; 10_001].join("&");
+        let r = Req::new(&emu, "POST", "/fetch/tags").form(&many).send();
+        assert_eq!(r.status, 413, "{}", r.text);
+        let arrays = format!("t{}=1", "[]".repeat(40_000));
+        let r = Req::new(&emu, "POST", "/fetch/tags").form(&arrays).send();
+        assert_eq!(r.status, 400, "{}", r.text);
+        assert_alive(&emu);
+    }
+
+    #[test]
+    fn deep_or_huge_json_bodies_are_refused_and_the_emulator_keeps_serving() {
+        let emu = start();
+        for levels in [40, 127, 200_000] {
+            let body = format!(
+                r#"{{"tag":{{"name":{}1{}}}}}"#,
+                "[".repeat(levels),
+                "]".repeat(levels)
+            );
+            let r = Req {
+                body: Some((body, "application/json")),
+                ..get(&emu, "/fetch/tags")
+            }
+            .send();
+            assert_eq!(r.status, 400, "{levels}: {}", r.text);
+        }
+        // 16 MB of `1,` would be ~8M values (~256 MB as serde_json values): refused by count.
+        let body = format!(r#"{{"tag":[{}1]}}"#, "1,".repeat(600_000));
+        let r = Req {
+            body: Some((body, "application/json")),
+            ..get(&emu, "/fetch/tags")
+        }
+        .send();
+        assert_eq!(r.status, 413, "{}", r.text);
+        assert_alive(&emu);
+    }
+}
