@@ -26,6 +26,11 @@
 //!   (`a[b][c]` is 3), or a JSON body nested deeper, gets 400, checked before any value is built.
 //! - Parameter counts: more than `max_params` (10,000) pairs in a query string gets 414, in a
 //!   form body 413; a JSON body with more than `max_json_values` (500,000) values gets 413.
+//! - Bodies over `max_body_bytes` (16 MiB), by `Content-Length` or while a chunked body is
+//!   read, get 413 `{"error": "request body larger than N bytes"}` with `Connection: close`.
+//!   The answer is sent before the connection closes and the rest of the body is read and
+//!   discarded (up to 64 MiB / 5 s), so the client sees the 413 rather than a reset or a broken
+//!   pipe. With `Expect: 100-continue` the body is never invited.
 //!
 //! ## What is invented (the contract leaves it open)
 //! - `POST /fetch/segments/:id/match`: body `{"email": …}`, answer

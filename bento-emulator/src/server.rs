@@ -11,7 +11,7 @@ use axum::body::{Body, Bytes, to_bytes};
 use axum::response::Response;
 use http::request::Parts;
 use http::{HeaderValue, Request, StatusCode, Uri, header};
-use hyper::body::Incoming;
+use hyper::body::{Body as _, Frame, Incoming};
 use hyper::service::Service as _;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
@@ -110,9 +111,9 @@ async fn handle(
     kill: Arc<Notify>,
 ) -> Response {
     let (parts, body) = req.into_parts();
-    let bytes = match to_bytes(Body::new(body), app.config.max_body_bytes).await {
+    let bytes = match read_body(&parts, body, app.config.max_body_bytes).await {
         Ok(b) => b,
-        Err(_) => return error(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large"),
+        Err(res) => return res,
     };
     let path = parts.uri.path();
     if path == "/__emulator" || path.starts_with("/__emulator/") {
@@ -157,6 +158,85 @@ async fn handle(
             std::future::pending().await
         }
     }
+}
+
+/// After refusing an oversize body, read and discard up to this much more of it…
+const DRAIN_MAX_BYTES: usize = 64 * 1024 * 1024;
+/// …for at most this long, then close.
+const DRAIN_MAX_TIME: Duration = Duration::from_secs(5);
+
+/// The next frame of a request body.
+async fn next_frame(body: &mut Incoming) -> Option<Result<Frame<Bytes>, hyper::Error>> {
+    std::future::poll_fn(|cx| Pin::new(&mut *body).poll_frame(cx)).await
+}
+
+/// Reads the whole body, or answers 413 when it is (or declares to be) over `limit`.
+///
+/// The 413 is sent *before* the connection closes, and the rest of the body is read and
+/// discarded in the background (up to [`DRAIN_MAX_BYTES`] / [`DRAIN_MAX_TIME`]): closing a
+/// socket with unread bytes makes the kernel send a reset, which destroys the 413 the client has
+/// not read yet and shows up as a broken pipe on its side.
+async fn read_body(parts: &Parts, mut body: Incoming, limit: usize) -> Result<Bytes, Response> {
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        // With `Expect: 100-continue` the client waits for us before sending the body: there
+        // is nothing to drain (and reading would make hyper invite the body).
+        let waits = parts
+            .headers
+            .get(header::EXPECT)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+        if !waits {
+            drain(body);
+        }
+        return Err(too_large(limit));
+    }
+    let cap = declared.map_or(0, |n| n as usize).min(limit);
+    let mut buf = Vec::with_capacity(cap);
+    while let Some(frame) = next_frame(&mut body).await {
+        let Ok(frame) = frame else {
+            // The client went away mid-body; nobody will read this answer.
+            return Err(error(StatusCode::BAD_REQUEST, "incomplete request body"));
+        };
+        if let Ok(data) = frame.into_data() {
+            if buf.len() + data.len() > limit {
+                drain(body);
+                return Err(too_large(limit));
+            }
+            buf.extend_from_slice(&data);
+        }
+    }
+    Ok(Bytes::from(buf))
+}
+
+fn too_large(limit: usize) -> Response {
+    let mut res = error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &format!("request body larger than {limit} bytes"),
+    );
+    res.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    res
+}
+
+/// Reads and discards the rest of a refused body in the background (see [`read_body`]).
+fn drain(mut body: Incoming) {
+    tokio::spawn(async move {
+        let read_rest = async {
+            let mut left = DRAIN_MAX_BYTES;
+            while let Some(Ok(frame)) = next_frame(&mut body).await {
+                let n = frame.data_ref().map_or(0, Bytes::len);
+                left = left.saturating_sub(n);
+                if left == 0 {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(DRAIN_MAX_TIME, read_rest).await;
+    });
 }
 
 async fn with_faults(

@@ -1385,6 +1385,93 @@ mod binary {
 
 mod hostile {
     use super::*;
+    use std::io::Write;
+    use std::net::TcpStream;
+
+    fn connect(emu: &Emulator) -> TcpStream {
+        let s = TcpStream::connect(emu.addr()).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.set_write_timeout(Some(Duration::from_secs(10))).unwrap();
+        s
+    }
+
+    /// Reads one HTTP/1.1 response with a `Content-Length`: (status, lower-cased head, body).
+    fn read_response(s: &mut TcpStream) -> (u16, String, String) {
+        let mut buf = Vec::new();
+        let mut byte = [0u8; 1];
+        while !buf.ends_with(b"\r\n\r\n") {
+            let n = s.read(&mut byte).expect("response head");
+            assert!(
+                n > 0,
+                "EOF before a response head: {:?}",
+                String::from_utf8_lossy(&buf)
+            );
+            buf.push(byte[0]);
+        }
+        let head = String::from_utf8_lossy(&buf).to_ascii_lowercase();
+        let status = head[9..12].parse().expect("status code");
+        let len: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .map_or(0, |v| v.trim().parse().unwrap());
+        let mut body = vec![0u8; len];
+        s.read_exact(&mut body).expect("response body");
+        (status, head, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    fn small_body_emulator() -> Emulator {
+        Emulator::start(EmulatorConfig {
+            max_body_bytes: 64 * 1024,
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_content_length_over_the_limit_gets_413_json_before_the_body_is_sent_and_after() {
+        let emu = small_body_emulator();
+        // Head only: the 413 arrives without the client sending a byte of its 1 GB body.
+        let mut s = connect(&emu);
+        s.write_all(b"POST /api/v1/batch/events HTTP/1.1\r\nHost: x\r\nUser-Agent: t\r\nContent-Type: application/json\r\nContent-Length: 1000000000\r\n\r\n").unwrap();
+        let (status, head, body) = read_response(&mut s);
+        assert_eq!(status, 413, "{head}{body}");
+        assert!(head.contains("connection: close"), "{head}");
+        assert!(body.contains("larger than 65536 bytes"), "{body}");
+        // The whole 4 MB body: every byte is accepted (no reset, no broken pipe), then the 413.
+        let mut s = connect(&emu);
+        let big = vec![b'x'; 4 * 1024 * 1024];
+        s.write_all(format!("POST /api/v1/batch/events HTTP/1.1\r\nHost: x\r\nUser-Agent: t\r\nContent-Length: {}\r\n\r\n", big.len()).as_bytes()).unwrap();
+        s.write_all(&big)
+            .expect("the server reads the refused body instead of resetting");
+        let (status, _, body) = read_response(&mut s);
+        assert_eq!(status, 413);
+        assert_eq!(
+            serde_json::from_str::<Value>(&body).unwrap()["error"],
+            "request body larger than 65536 bytes"
+        );
+        assert_eq!(get(&emu, "/fetch/tags").send().status, 200);
+    }
+
+    #[test]
+    fn a_chunked_body_over_the_limit_gets_413_json_and_no_broken_pipe() {
+        let emu = small_body_emulator();
+        let mut s = connect(&emu);
+        s.write_all(b"POST /api/v1/batch/events HTTP/1.1\r\nHost: x\r\nUser-Agent: t\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n").unwrap();
+        let chunk = vec![b'x'; 16 * 1024];
+        for _ in 0..256 {
+            // 4 MB in all, far over the 64 KiB limit.
+            s.write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+                .unwrap();
+            s.write_all(&chunk)
+                .expect("the server keeps reading the refused body");
+            s.write_all(b"\r\n").unwrap();
+        }
+        s.write_all(b"0\r\n\r\n").unwrap();
+        let (status, head, body) = read_response(&mut s);
+        assert_eq!(status, 413, "{head}{body}");
+        assert!(serde_json::from_str::<Value>(&body).unwrap()["error"].is_string());
+        assert_eq!(get(&emu, "/fetch/tags").send().status, 200);
+    }
 
     /// The emulator still answers an ordinary authenticated request.
     fn assert_alive(emu: &Emulator) {
