@@ -59,7 +59,8 @@ async fn clear_faults(State(app): State<Shared>) -> Response {
 }
 
 async fn list_requests(State(app): State<Shared>) -> Response {
-    ok(json!({"requests": app.log().all()}))
+    let log = app.log();
+    ok(json!({"requests": log.all(), "log_bytes": log.bytes()}))
 }
 
 async fn clear_requests(State(app): State<Shared>) -> Response {

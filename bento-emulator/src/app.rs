@@ -6,7 +6,7 @@ use crate::fixture::Fixture;
 use crate::state::Db;
 use crate::util::now_ms;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -23,8 +23,15 @@ pub struct RecordedRequest {
     pub query: Option<String>,
     /// Headers, lower-cased names; repeated headers are joined with `, `.
     pub headers: BTreeMap<String, String>,
-    /// Body as (lossy UTF-8) text.
+    /// Body as (lossy UTF-8) text: at most the first `max_logged_body_bytes` bytes of it.
     pub body: String,
+    /// Length of the body as received, in bytes (before any truncation).
+    #[serde(default)]
+    pub body_len: u64,
+    /// `body` holds only the first `max_logged_body_bytes` bytes (or none, for a body refused
+    /// with 413).
+    #[serde(default)]
+    pub body_truncated: bool,
     /// Status sent, or `None` when no response was sent (dropped connection, in flight).
     pub status: Option<u16>,
     /// Fault kinds applied to this request.
@@ -33,42 +40,98 @@ pub struct RecordedRequest {
     pub received_at: String,
 }
 
-/// Oldest entries are dropped beyond this many, so a long-running emulator stays bounded.
-const MAX_LOG: usize = 20_000;
+/// The body text to record: the first `max` bytes as lossy UTF-8, and whether that is all of it.
+pub fn logged_body(bytes: &[u8], max: usize) -> (String, bool) {
+    let truncated = bytes.len() > max;
+    let kept = &bytes[..bytes.len().min(max)];
+    (String::from_utf8_lossy(kept).into_owned(), truncated)
+}
 
-/// The request log.
-#[derive(Debug, Default)]
+/// What an entry costs against `max_log_bytes`: its JSON size in `GET /__emulator/requests`
+/// (so the cap bounds that answer too) plus a fixed allowance for its allocations.
+fn cost(r: &RecordedRequest) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Count(256);
+    let _ = serde_json::to_writer(&mut c, r);
+    c.0
+}
+
+/// The request log: oldest entries are dropped beyond `max_entries` entries or `max_bytes`
+/// bytes (see [`cost`]), so a long-running emulator stays bounded. The newest entry is always
+/// kept, whatever its size.
+#[derive(Debug)]
 pub struct RequestLog {
-    entries: Vec<RecordedRequest>,
+    entries: VecDeque<(RecordedRequest, usize)>,
+    bytes: usize,
     next_id: u64,
+    max_entries: usize,
+    max_bytes: usize,
 }
 
 impl RequestLog {
+    /// An empty log with these caps.
+    pub fn new(max_entries: usize, max_bytes: usize) -> Self {
+        RequestLog {
+            entries: VecDeque::new(),
+            bytes: 0,
+            next_id: 0,
+            max_entries: max_entries.max(1),
+            max_bytes,
+        }
+    }
     /// Appends an entry and returns its id.
     pub fn push(&mut self, mut r: RecordedRequest) -> u64 {
         self.next_id += 1;
         r.id = self.next_id;
-        if self.entries.len() >= MAX_LOG {
-            self.entries.drain(..MAX_LOG / 10);
-        }
-        self.entries.push(r);
+        let c = cost(&r);
+        self.bytes += c;
+        self.entries.push_back((r, c));
+        self.evict();
         self.next_id
+    }
+    fn evict(&mut self) {
+        while self.entries.len() > 1
+            && (self.entries.len() > self.max_entries || self.bytes > self.max_bytes)
+        {
+            if let Some((_, c)) = self.entries.pop_front() {
+                self.bytes -= c;
+            }
+        }
     }
     /// Records the outcome of an entry.
     pub fn finish(&mut self, id: u64, status: Option<u16>, faults: Vec<String>) {
         // Entries are appended in id order, so a binary search finds them.
-        if let Ok(i) = self.entries.binary_search_by_key(&id, |e| e.id) {
-            self.entries[i].status = status;
-            self.entries[i].faults = faults;
+        if let Ok(i) = self.entries.binary_search_by_key(&id, |(e, _)| e.id) {
+            let (e, c) = &mut self.entries[i];
+            e.status = status;
+            e.faults = faults;
+            let new = cost(e);
+            self.bytes = self.bytes - *c + new;
+            *c = new;
+            self.evict();
         }
     }
     /// Everything recorded.
     pub fn all(&self) -> Vec<RecordedRequest> {
-        self.entries.clone()
+        self.entries.iter().map(|(e, _)| e.clone()).collect()
+    }
+    /// What the entries count against `max_log_bytes` (about their JSON size).
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
     /// Forget everything.
     pub fn clear(&mut self) {
         self.entries.clear();
+        self.bytes = 0;
     }
 }
 
@@ -143,10 +206,13 @@ impl App {
         Arc::new(App {
             db: Mutex::new(Db::new(fixture.clone(), now_ms())),
             fixture,
-            config,
             faults: Mutex::new(faults),
-            log: Mutex::new(RequestLog::default()),
+            log: Mutex::new(RequestLog::new(
+                config.max_log_entries,
+                config.max_log_bytes,
+            )),
             rate: Mutex::new(RateState::default()),
+            config,
         })
     }
     /// The database.
@@ -182,5 +248,72 @@ impl App {
     /// `visible_at` for a subscriber created by an import right now.
     pub fn import_visible_at(&self, now: i64) -> i64 {
         now.saturating_add(i64::try_from(self.config.import_delay.as_millis()).unwrap_or(i64::MAX))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(body: &[u8], max_body: usize) -> RecordedRequest {
+        let (body_text, body_truncated) = logged_body(body, max_body);
+        RecordedRequest {
+            id: 0,
+            method: "POST".into(),
+            path: "/api/v1/batch/events".into(),
+            query: None,
+            headers: BTreeMap::new(),
+            body: body_text,
+            body_len: body.len() as u64,
+            body_truncated,
+            status: None,
+            faults: Vec::new(),
+            received_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_log_is_capped_by_bytes_and_by_count_and_bodies_are_truncated() {
+        let mut log = RequestLog::new(1000, 300_000);
+        let big = vec![b'x'; 15_000_000];
+        for _ in 0..12 {
+            log.push(entry(&big, 64 * 1024));
+        }
+        let all = log.all();
+        // 64 KiB + overhead each: four fit under 300,000 bytes, the newest four are kept.
+        assert_eq!(all.len(), 4);
+        assert_eq!(
+            all.iter().map(|e| e.id).collect::<Vec<_>>(),
+            [9, 10, 11, 12]
+        );
+        assert!(log.bytes() <= 300_000);
+        assert!(
+            all.iter()
+                .all(|e| e.body.len() == 64 * 1024 && e.body_truncated)
+        );
+        assert!(all.iter().all(|e| e.body_len == 15_000_000));
+        let json = serde_json::to_vec(&all).unwrap();
+        assert!(
+            json.len() <= log.bytes(),
+            "{} > {}",
+            json.len(),
+            log.bytes()
+        );
+        let mut log = RequestLog::new(3, usize::MAX);
+        for _ in 0..5 {
+            log.push(entry(b"{}", 10));
+        }
+        assert_eq!(
+            log.all().iter().map(|e| e.id).collect::<Vec<_>>(),
+            [3, 4, 5]
+        );
+        assert!(!log.all()[0].body_truncated);
+        // One entry over the byte cap on its own is still kept (the newest always is).
+        let mut log = RequestLog::new(10, 10);
+        log.push(entry(b"{}", 10));
+        log.push(entry(b"{}", 10));
+        assert_eq!(log.all().len(), 1);
+        log.finish(2, Some(200), vec!["status".into()]);
+        assert_eq!(log.all()[0].status, Some(200));
     }
 }

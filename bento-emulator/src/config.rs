@@ -82,6 +82,15 @@ pub struct EmulatorConfig {
     /// Most values accepted in a JSON body (counted roughly as containers + commas + 1); more
     /// get 413. Bounds the memory a parsed body takes (a value is 32+ bytes, `1,` is 2).
     pub max_json_values: usize,
+    /// The request log (`GET /__emulator/requests`, [`crate::Emulator::requests`]) keeps at most
+    /// this many entries; the oldest are dropped first.
+    pub max_log_entries: usize,
+    /// …and at most about this many bytes (each entry counts its JSON size), so the log and the
+    /// answer to `GET /__emulator/requests` stay bounded whatever clients send.
+    pub max_log_bytes: usize,
+    /// Each logged body keeps at most its first this-many bytes (`body_truncated` and
+    /// `body_len` say when it was longer).
+    pub max_logged_body_bytes: usize,
     /// Fault rules active from the start.
     pub faults: Vec<FaultRule>,
 }
@@ -108,6 +117,9 @@ impl Default for EmulatorConfig {
             max_param_depth: 32,
             max_params: 10_000,
             max_json_values: 500_000,
+            max_log_entries: 20_000,
+            max_log_bytes: 16 * 1024 * 1024,
+            max_logged_body_bytes: 64 * 1024,
             faults: Vec::new(),
         }
     }

@@ -2,7 +2,7 @@
 //! than by `axum::serve`, because two faults need control of the socket itself: dropping the
 //! connection without any response, and cutting a body short of its `Content-Length`.
 
-use crate::app::{RecordedRequest, Shared};
+use crate::app::{RecordedRequest, Shared, logged_body};
 use crate::faults::{FaultAction, HugeBody, TruncatedBody, html_page, normalize_path};
 use crate::params::{Limits, Params};
 use crate::util::{error, iso, now_ms};
@@ -134,13 +134,16 @@ async fn handle(
             })
             .or_insert(v);
     }
+    let (body, body_truncated) = logged_body(&bytes, app.config.max_logged_body_bytes);
     let id = app.log().push(RecordedRequest {
         id: 0,
         method: parts.method.to_string(),
         path: path.to_string(),
         query: parts.uri.query().map(str::to_string),
         headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
+        body,
+        body_len: bytes.len() as u64,
+        body_truncated,
         status: None,
         faults: Vec::new(),
         received_at: iso(now_ms()),

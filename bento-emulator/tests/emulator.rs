@@ -1419,6 +1419,90 @@ mod hostile {
         (status, head, String::from_utf8_lossy(&body).into_owned())
     }
 
+    /// (VmRSS, VmHWM) of a process in KiB, from /proc/PID/status.
+    fn rss_kib(pid: u32) -> (u64, u64) {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc");
+        let field = |name: &str| -> u64 {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+                .unwrap_or_else(|| panic!("{name} in {status}"))
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+
+    /// Twelve unauthenticated 15 MB POSTs used to stay in the log whole (RSS 12 → 566 MB, and
+    /// `GET /__emulator/requests` answered 567 MB). The emulator runs as its own process here so
+    /// its RSS is not mixed with the test harness's.
+    #[test]
+    fn twelve_15_mb_posts_keep_the_log_and_its_answer_small() {
+        use std::io::BufRead;
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(env!("CARGO_BIN_EXE_bento-emulator"))
+            .args(["--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        struct Kill(std::process::Child);
+        impl Drop for Kill {
+            fn drop(&mut self) {
+                let _ = self.0.kill();
+                let _ = self.0.wait();
+            }
+        }
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let child = Kill(child);
+        let pid = child.0.id();
+        let info: Value = serde_json::from_str(&line).expect("one JSON line");
+        let base = info["base_url"].as_str().unwrap().to_string();
+        let admin_url = info["admin_url"].as_str().unwrap().to_string();
+        let (rss_before, _) = rss_kib(pid);
+        let body = vec![b'x'; 15_000_000];
+        let a = agent();
+        for _ in 0..12 {
+            let res = a
+                .post(&format!("{base}/batch/events"))
+                .header("User-Agent", "t")
+                .header("Content-Type", "application/json")
+                .send(&body[..])
+                .expect("POST");
+            assert_eq!(res.status().as_u16(), 401);
+        }
+        let (rss_after_posts, peak_posts) = rss_kib(pid);
+        let mut res = a.get(&format!("{admin_url}/requests")).call().unwrap();
+        let text = res
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_string()
+            .unwrap();
+        let (rss_after_get, peak) = rss_kib(pid);
+        eprintln!(
+            "RSS KiB: before {rss_before}, after 12 x 15 MB POSTs {rss_after_posts} (peak {peak_posts}), \
+             after GET /requests {rss_after_get} (peak {peak}); answer {} bytes",
+            text.len()
+        );
+        let v: Value = serde_json::from_str(&text).unwrap();
+        let entries = v["requests"].as_array().unwrap();
+        assert_eq!(entries.len(), 12);
+        for e in entries {
+            assert_eq!(e["body_len"], 15_000_000);
+            assert_eq!(e["body_truncated"], true);
+            assert_eq!(e["body"].as_str().unwrap().len(), 64 * 1024);
+            assert_eq!(e["status"], 401);
+        }
+        assert!(v["log_bytes"].as_u64().unwrap() <= 16 * 1024 * 1024);
+        assert!(text.len() < 1024 * 1024, "answer is {} bytes", text.len());
+        // Before the cap the log alone held 180 MB here; allow for allocator slack only.
+        let grown_mib = rss_after_get.saturating_sub(rss_before) / 1024;
+        assert!(grown_mib < 100, "RSS grew by {grown_mib} MiB");
+    }
+
     fn small_body_emulator() -> Emulator {
         Emulator::start(EmulatorConfig {
             max_body_bytes: 64 * 1024,
