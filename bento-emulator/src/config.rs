@@ -91,6 +91,14 @@ pub struct EmulatorConfig {
     /// Each logged body keeps at most its first this-many bytes (`body_truncated` and
     /// `body_len` say when it was longer).
     pub max_logged_body_bytes: usize,
+    /// A connection must send a complete request head within this long of opening, or of the
+    /// first byte of a later request head arriving, else it is closed. `Duration::ZERO`
+    /// disables it.
+    pub header_read_timeout: Duration,
+    /// A connection with no request in flight and no bytes read or written for this long is
+    /// closed (idle keep-alive connections, silent sockets); a request body that stalls this
+    /// long gets 408. `Duration::ZERO` disables it.
+    pub idle_timeout: Duration,
     /// Fault rules active from the start.
     pub faults: Vec<FaultRule>,
 }
@@ -120,6 +128,8 @@ impl Default for EmulatorConfig {
             max_log_entries: 20_000,
             max_log_bytes: 16 * 1024 * 1024,
             max_logged_body_bytes: 64 * 1024,
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
             faults: Vec::new(),
         }
     }

@@ -37,6 +37,13 @@
 //!   `body_truncated` say when it was longer. Twelve unauthenticated 15 MB POSTs leave the
 //!   emulator process at about 23 MB RSS (was 566 MB) and `GET /__emulator/requests` at 0.8 MB
 //!   (was 567 MB). Entries are the only thing an unauthenticated client can make it keep.
+//! - Timeouts: a connection that has not sent a complete request head within
+//!   `header_read_timeout` (10 s) of opening, or of the first byte of a later head, is closed;
+//!   one with no request in flight and no bytes moving for `idle_timeout` (60 s) is closed
+//!   (so idle keep-alive connections live up to `idle_timeout`, not `header_read_timeout`); a
+//!   request body that stalls for `idle_timeout` gets 408 `Connection: close`. Both are checked
+//!   a few times per timeout (closed within about 1.25 × the timeout); `Duration::ZERO` turns
+//!   either off. A latency fault is not idleness.
 //!
 //! ## What is invented (the contract leaves it open)
 //! - `POST /fetch/segments/:id/match`: body `{"email": …}`, answer

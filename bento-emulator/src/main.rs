@@ -28,6 +28,11 @@ OPTIONS:
     --blacklist-domain D      Domain reported as blacklisted (repeatable; replaces the defaults)
     --blacklist-ip IP         IP reported as blacklisted (repeatable; replaces the defaults)
     --max-body-bytes N        Largest accepted request body (default 16777216)
+    --max-log-bytes N         Request log size cap, about its JSON size (default 16777216)
+    --max-logged-body-bytes N Bytes of each body kept in the request log (default 65536)
+    --header-read-timeout-ms N  Close a connection that sends no complete request head
+                              within N ms (default 10000; 0 = never)
+    --idle-timeout-ms N       Close a connection idle for N ms (default 60000; 0 = never)
     -h, --help                Print this help
     -V, --version             Print the version
 
@@ -115,6 +120,28 @@ fn parse_args(args: Vec<String>) -> Result<Parsed, String> {
                 cfg.max_body_bytes = value("--max-body-bytes")?
                     .parse()
                     .map_err(|e| format!("--max-body-bytes: {e}"))?
+            }
+            "--max-log-bytes" => {
+                cfg.max_log_bytes = value("--max-log-bytes")?
+                    .parse()
+                    .map_err(|e| format!("--max-log-bytes: {e}"))?
+            }
+            "--max-logged-body-bytes" => {
+                cfg.max_logged_body_bytes = value("--max-logged-body-bytes")?
+                    .parse()
+                    .map_err(|e| format!("--max-logged-body-bytes: {e}"))?
+            }
+            "--header-read-timeout-ms" => {
+                let ms: u64 = value("--header-read-timeout-ms")?
+                    .parse()
+                    .map_err(|e| format!("--header-read-timeout-ms: {e}"))?;
+                cfg.header_read_timeout = Duration::from_millis(ms);
+            }
+            "--idle-timeout-ms" => {
+                let ms: u64 = value("--idle-timeout-ms")?
+                    .parse()
+                    .map_err(|e| format!("--idle-timeout-ms: {e}"))?;
+                cfg.idle_timeout = Duration::from_millis(ms);
             }
             other => return Err(format!("unknown argument {other:?} (try --help)")),
         }

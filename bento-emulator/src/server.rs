@@ -21,7 +21,9 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
@@ -68,29 +70,186 @@ pub async fn serve(listener: TcpListener, app: Shared, shutdown: impl Future<Out
     }
 }
 
+/// What a connection has been doing, for its header-read and idle timeouts.
+///
+/// hyper's own `header_read_timeout` also runs while a keep-alive connection waits for its next
+/// request, so it cannot tell "sent half a request head and stalled" from "idle between
+/// requests"; this tracks the two apart, from the bytes the socket reads and writes and the
+/// requests in flight.
+#[derive(Debug)]
+struct Activity {
+    state: std::sync::Mutex<ActivityState>,
+}
+
+#[derive(Debug)]
+struct ActivityState {
+    /// Requests whose handler is running (a latency fault is not idleness).
+    in_flight: usize,
+    /// Since when a request head is awaited with bytes of it arriving (or, for a new
+    /// connection, since it was accepted).
+    head_since: Option<Instant>,
+    /// Last byte read or written.
+    last_io: Instant,
+}
+
+impl Activity {
+    fn new() -> Arc<Self> {
+        let now = Instant::now();
+        Arc::new(Activity {
+            state: std::sync::Mutex::new(ActivityState {
+                in_flight: 0,
+                head_since: Some(now),
+                last_io: now,
+            }),
+        })
+    }
+    fn lock(&self) -> std::sync::MutexGuard<'_, ActivityState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+    fn read(&self) {
+        let mut s = self.lock();
+        s.last_io = Instant::now();
+        if s.in_flight == 0 && s.head_since.is_none() {
+            s.head_since = Some(s.last_io);
+        }
+    }
+    fn wrote(&self) {
+        self.lock().last_io = Instant::now();
+    }
+    /// A request head was parsed and its handler starts; the guard ends it.
+    fn start(self: &Arc<Self>) -> InFlight {
+        let mut s = self.lock();
+        s.in_flight += 1;
+        s.head_since = None;
+        InFlight(self.clone())
+    }
+    /// Whether the connection should be closed now (a zero duration never expires).
+    fn expired(&self, header_read: Duration, idle: Duration) -> bool {
+        let s = self.lock();
+        if s.in_flight > 0 {
+            return false;
+        }
+        let over = |since: Instant, limit: Duration| !limit.is_zero() && since.elapsed() >= limit;
+        s.head_since.is_some_and(|t| over(t, header_read)) || over(s.last_io, idle)
+    }
+}
+
+/// One request in flight on a connection (see [`Activity::start`]).
+struct InFlight(Arc<Activity>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut s = self.0.lock();
+        s.in_flight = s.in_flight.saturating_sub(1);
+        s.last_io = Instant::now();
+    }
+}
+
+/// The socket, reporting each read and write to the connection's [`Activity`].
+struct Tracked {
+    inner: TcpStream,
+    activity: Arc<Activity>,
+}
+
+impl AsyncRead for Tracked {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let res = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if matches!(res, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            self.activity.read();
+        }
+        res
+    }
+}
+
+impl AsyncWrite for Tracked {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let res = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(res, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.wrote();
+        }
+        res
+    }
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let res = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if matches!(res, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.wrote();
+        }
+        res
+    }
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
 async fn serve_conn(
     stream: TcpStream,
     app: Shared,
     routers: Routers,
     mut closing: watch::Receiver<bool>,
 ) {
+    let (header_read, idle) = (app.config.header_read_timeout, app.config.idle_timeout);
+    let activity = Activity::new();
     // A request that must "drop the connection" notifies this, and we drop the hyper connection
     // (and with it the socket) without hyper ever writing a response.
     let kill = Arc::new(Notify::new());
     let svc_kill = kill.clone();
+    let svc_activity = activity.clone();
     let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
         let (app, routers, kill) = (app.clone(), routers.clone(), svc_kill.clone());
-        async move { Ok::<_, Infallible>(handle(app, routers, req, kill).await) }
+        let in_flight = svc_activity.start();
+        async move {
+            let res = handle(app, routers, req, kill).await;
+            drop(in_flight);
+            Ok::<_, Infallible>(res)
+        }
     });
+    let io = Tracked {
+        inner: stream,
+        activity: activity.clone(),
+    };
     let conn = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
-        .serve_connection(TokioIo::new(stream), svc);
+        .serve_connection(TokioIo::new(io), svc);
     tokio::pin!(conn);
+    // Checked a few times per timeout, so a connection closes within about 1.25 x its timeout.
+    let shortest = [header_read, idle]
+        .into_iter()
+        .filter(|d| !d.is_zero())
+        .min()
+        .unwrap_or(Duration::from_secs(1));
+    let mut ticker = tokio::time::interval(
+        (shortest / 4).clamp(Duration::from_millis(5), Duration::from_secs(1)),
+    );
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut shutting_down = false;
     loop {
         tokio::select! {
             _ = conn.as_mut() => return,
             () = kill.notified() => return,
+            _ = ticker.tick() => if activity.expired(header_read, idle) {
+                return;
+            },
             _ = closing.changed(), if !shutting_down => {
                 shutting_down = true;
                 conn.as_mut().graceful_shutdown();
@@ -111,7 +270,14 @@ async fn handle(
     kill: Arc<Notify>,
 ) -> Response {
     let (parts, body) = req.into_parts();
-    let bytes = match read_body(&parts, body, app.config.max_body_bytes).await {
+    let bytes = match read_body(
+        &parts,
+        body,
+        app.config.max_body_bytes,
+        app.config.idle_timeout,
+    )
+    .await
+    {
         Ok(b) => b,
         Err(res) => return res,
     };
@@ -179,7 +345,14 @@ async fn next_frame(body: &mut Incoming) -> Option<Result<Frame<Bytes>, hyper::E
 /// discarded in the background (up to [`DRAIN_MAX_BYTES`] / [`DRAIN_MAX_TIME`]): closing a
 /// socket with unread bytes makes the kernel send a reset, which destroys the 413 the client has
 /// not read yet and shows up as a broken pipe on its side.
-async fn read_body(parts: &Parts, mut body: Incoming, limit: usize) -> Result<Bytes, Response> {
+///
+/// A body that stalls for `stall` (zero = never) gets 408 and the connection is closed.
+async fn read_body(
+    parts: &Parts,
+    mut body: Incoming,
+    limit: usize,
+    stall: Duration,
+) -> Result<Bytes, Response> {
     let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)
@@ -199,7 +372,24 @@ async fn read_body(parts: &Parts, mut body: Incoming, limit: usize) -> Result<By
     }
     let cap = declared.map_or(0, |n| n as usize).min(limit);
     let mut buf = Vec::with_capacity(cap);
-    while let Some(frame) = next_frame(&mut body).await {
+    loop {
+        let frame = if stall.is_zero() {
+            next_frame(&mut body).await
+        } else {
+            match tokio::time::timeout(stall, next_frame(&mut body)).await {
+                Ok(f) => f,
+                Err(_) => {
+                    let mut res = error(
+                        StatusCode::REQUEST_TIMEOUT,
+                        &format!("no request body bytes for {} ms", stall.as_millis()),
+                    );
+                    res.headers_mut()
+                        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                    return Err(res);
+                }
+            }
+        };
+        let Some(frame) = frame else { break };
         let Ok(frame) = frame else {
             // The client went away mid-body; nobody will read this answer.
             return Err(error(StatusCode::BAD_REQUEST, "incomplete request body"));

@@ -1503,6 +1503,136 @@ mod hostile {
         assert!(grown_mib < 100, "RSS grew by {grown_mib} MiB");
     }
 
+    /// Polls non-blocking sockets until each reads EOF or an error; returns when each closed,
+    /// measured from `since[i]`, or panics at `deadline`.
+    fn wait_closed(
+        socks: &mut [TcpStream],
+        since: &[Instant],
+        deadline: Duration,
+    ) -> Vec<Duration> {
+        let start = Instant::now();
+        let mut closed: Vec<Option<Duration>> = vec![None; socks.len()];
+        for s in socks.iter() {
+            s.set_nonblocking(true).unwrap();
+        }
+        let mut buf = [0u8; 4096];
+        while closed.iter().any(Option::is_none) {
+            assert!(
+                start.elapsed() < deadline,
+                "{} of {} sockets still open after {deadline:?}",
+                closed.iter().filter(|c| c.is_none()).count(),
+                socks.len()
+            );
+            for (i, s) in socks.iter_mut().enumerate() {
+                if closed[i].is_some() {
+                    continue;
+                }
+                match s.read(&mut buf) {
+                    Ok(0) => closed[i] = Some(since[i].elapsed()),
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                    Err(_) => closed[i] = Some(since[i].elapsed()),
+                }
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        closed.into_iter().flatten().collect()
+    }
+
+    /// 300 idle sockets used to make the emulator unreachable (`ulimit -n 256`): none was ever
+    /// closed. Now silent and half-sent heads are closed after the header-read timeout and
+    /// idle keep-alive connections after the idle timeout, while requests keep being answered.
+    #[test]
+    fn silent_stalled_and_idle_connections_are_closed_while_requests_are_answered() {
+        let header = Duration::from_millis(500);
+        let idle = Duration::from_millis(2500);
+        let emu = Emulator::start(EmulatorConfig {
+            header_read_timeout: header,
+            idle_timeout: idle,
+            ..Default::default()
+        })
+        .unwrap();
+        let head = format!(
+            "GET /api/v1/fetch/tags?site_uuid={} HTTP/1.1\r\nHost: x\r\nUser-Agent: t\r\nAuthorization: {}\r\n\r\n",
+            emu.site_uuid(),
+            basic(emu.publishable_key(), emu.secret_key())
+        );
+        // 100 keep-alive after one answered request, 100 silent, 100 with half a request head.
+        let (mut kept, mut kept_at) = (Vec::new(), Vec::new());
+        for _ in 0..100 {
+            let mut s = connect(&emu);
+            s.write_all(head.as_bytes()).unwrap();
+            let (status, _, _) = read_response(&mut s);
+            assert_eq!(status, 200);
+            kept.push(s);
+            kept_at.push(Instant::now());
+        }
+        let (mut stalled, mut stalled_at) = (Vec::new(), Vec::new());
+        for i in 0..200 {
+            let mut s = connect(&emu);
+            if i % 2 == 1 {
+                s.write_all(&head.as_bytes()[..30]).unwrap();
+            }
+            stalled.push(s);
+            stalled_at.push(Instant::now());
+        }
+        // With all 300 open, a new client is answered at once…
+        let t = Instant::now();
+        assert_eq!(get(&emu, "/fetch/tags").send().status, 200);
+        assert!(t.elapsed() < Duration::from_secs(2));
+        let stalled_closed = wait_closed(&mut stalled, &stalled_at, Duration::from_secs(10));
+        // A keep-alive connection idle for less than the idle timeout (but longer than the
+        // header-read timeout) still serves its next request.
+        let last = kept.len() - 1;
+        if let Some(wait) =
+            (header + Duration::from_millis(200)).checked_sub(kept_at[last].elapsed())
+        {
+            std::thread::sleep(wait);
+        }
+        let idled = kept_at[last].elapsed();
+        assert!(
+            idled > header && idled < idle,
+            "idled {idled:?}: machine too slow for the test"
+        );
+        kept[last].write_all(head.as_bytes()).unwrap();
+        assert_eq!(read_response(&mut kept[last]).0, 200);
+        kept_at[last] = Instant::now();
+        let kept_closed = wait_closed(&mut kept, &kept_at, Duration::from_secs(10));
+        let max = |v: &[Duration]| v.iter().max().copied().unwrap_or_default();
+        let min = |v: &[Duration]| v.iter().min().copied().unwrap_or_default();
+        eprintln!(
+            "closed: silent/half-head {:?}..{:?} after connecting (timeout {header:?}); \
+             idle keep-alive {:?}..{:?} after their last answer (timeout {idle:?})",
+            min(&stalled_closed),
+            max(&stalled_closed),
+            min(&kept_closed),
+            max(&kept_closed)
+        );
+        assert!(max(&stalled_closed) < idle, "{stalled_closed:?}");
+        assert!(
+            min(&kept_closed) >= idle - Duration::from_millis(100),
+            "{kept_closed:?}"
+        );
+        assert!(max(&kept_closed) < idle * 2, "{kept_closed:?}");
+        assert_eq!(get(&emu, "/fetch/tags").send().status, 200);
+    }
+
+    #[test]
+    fn a_stalled_request_body_gets_408() {
+        let emu = Emulator::start(EmulatorConfig {
+            idle_timeout: Duration::from_millis(300),
+            ..Default::default()
+        })
+        .unwrap();
+        let mut s = connect(&emu);
+        s.write_all(b"POST /api/v1/batch/events HTTP/1.1\r\nHost: x\r\nUser-Agent: t\r\nContent-Length: 100\r\n\r\n{\"events\"").unwrap();
+        let t = Instant::now();
+        let (status, head, body) = read_response(&mut s);
+        assert_eq!(status, 408, "{head}{body}");
+        assert!(t.elapsed() < Duration::from_secs(3));
+        assert!(head.contains("connection: close"), "{head}");
+    }
+
     fn small_body_emulator() -> Emulator {
         Emulator::start(EmulatorConfig {
             max_body_bytes: 64 * 1024,
