@@ -24,7 +24,13 @@ pub fn parse_rules(body: &[u8]) -> Result<Vec<FaultRule>, String> {
         other => vec![other],
     };
     list.into_iter()
-        .map(|r| serde_json::from_value(r).map_err(|e| format!("invalid fault rule: {e}")))
+        .map(|r| {
+            let rule: FaultRule =
+                serde_json::from_value(r).map_err(|e| format!("invalid fault rule: {e}"))?;
+            rule.check()
+                .map_err(|e| format!("invalid fault rule: {e}"))?;
+            Ok(rule)
+        })
         .collect()
 }
 

@@ -2,8 +2,10 @@
 //!
 //! A [`FaultRule`] matches requests under `/api/v1` (optional method + exact path or path prefix,
 //! both written relative to `/api/v1`) and applies a [`FaultAction`] a limited number of times
-//! (`remaining: None` = forever). Latency rules stack with every other matching rule; of the
-//! remaining (non-latency) rules the first one that matches wins. Rules are checked before
+//! (`remaining: None` = forever), optionally only with a probability per request, drawn from a
+//! seeded generator so a run can be replayed ("20 % of requests get 429"). Latency rules stack
+//! with every other matching rule; of the remaining (non-latency) rules the first one that
+//! matches (and, when probabilistic, fires) wins. Rules are checked before
 //! authentication, because in production these failures happen in front of the Rails app
 //! (load balancer, Cloudflare, network).
 
@@ -143,6 +145,21 @@ pub struct FaultRule {
     /// How many more requests this rule applies to; `None` = forever.
     #[serde(default)]
     pub remaining: Option<u32>,
+    /// Apply to each candidate request with this probability (0.0–1.0) instead of always.
+    /// A candidate is a matching request this rule would otherwise apply to (for a non-latency
+    /// rule: no earlier rule has already fired). `remaining` counts only the times it fired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probability: Option<f64>,
+    /// Seed of the rule's generator (SplitMix64) for `probability`: the same seed gives the
+    /// same fire/skip sequence over the same candidate requests.
+    #[serde(default)]
+    pub seed: u64,
+    /// Candidate requests seen since the rule was added (maintained by the emulator).
+    #[serde(default)]
+    pub candidates: u64,
+    /// Times the rule fired since it was added (maintained by the emulator).
+    #[serde(default)]
+    pub fired: u64,
 }
 
 impl FaultRule {
@@ -155,6 +172,46 @@ impl FaultRule {
             path_match: PathMatch::Prefix,
             action,
             remaining: None,
+            probability: None,
+            seed: 0,
+            candidates: 0,
+            fired: 0,
+        }
+    }
+    /// Fire on each candidate request with probability `p` (clamped to 0.0–1.0; NaN = 0),
+    /// drawn from a generator seeded with `seed`: e.g. `FaultRule::new(FaultAction::status(429))
+    /// .with_probability(0.2, 7)` answers about 20 % of requests with 429, the same ones on
+    /// every run.
+    pub fn with_probability(mut self, p: f64, seed: u64) -> Self {
+        self.probability = Some(if p.is_nan() { 0.0 } else { p.clamp(0.0, 1.0) });
+        self.seed = seed;
+        self
+    }
+
+    /// Counts a candidate request and decides whether the rule fires on it: always without a
+    /// probability, else the next SplitMix64 output of the seed, as a fraction of 2^64, is
+    /// below `p`.
+    fn draw(&mut self) -> bool {
+        let n = self.candidates;
+        self.candidates += 1;
+        match self.probability {
+            None => true,
+            Some(p) => {
+                // `mix(x)` is SplitMix64's step (add the golden gamma, then mix), so output n
+                // of the stream seeded with `seed` is mix(seed + n * gamma).
+                let x = crate::util::mix(self.seed.wrapping_add(n.wrapping_mul(GAMMA)));
+                ((x >> 11) as f64) * (1.0 / (1u64 << 53) as f64) < p
+            }
+        }
+    }
+
+    /// Why a rule read from JSON cannot be used, if it cannot.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        match self.probability {
+            Some(p) if !(0.0..=1.0).contains(&p) => {
+                Err(format!("probability must be between 0 and 1, got {p}"))
+            }
+            _ => Ok(()),
         }
     }
     /// Only this method.
@@ -206,6 +263,9 @@ impl FaultRule {
     }
 }
 
+/// SplitMix64's increment.
+const GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+
 /// Strips a leading `/api/v1`, ensures a leading `/`, drops a trailing `/`.
 pub fn normalize_path(p: &str) -> String {
     let p = p.trim();
@@ -244,6 +304,9 @@ impl FaultStore {
     pub fn add(&mut self, mut rule: FaultRule) -> u64 {
         self.next_id += 1;
         rule.id = self.next_id;
+        // A rule starts its sequence afresh wherever it comes from (a listed rule re-added).
+        rule.candidates = 0;
+        rule.fired = 0;
         if let Some(m) = &mut rule.method {
             *m = m.to_ascii_uppercase();
         }
@@ -265,22 +328,22 @@ impl FaultStore {
             if !rule.matches(method, path) {
                 continue;
             }
-            let applies = match &rule.action {
-                FaultAction::Latency { ms } => {
-                    d.latency_ms = d.latency_ms.saturating_add(*ms);
-                    true
-                }
-                other if d.action.is_none() => {
-                    d.action = Some(other.clone());
-                    true
-                }
-                _ => false,
-            };
-            if applies {
-                d.applied.push(rule.action.kind());
-                if let Some(n) = &mut rule.remaining {
-                    *n = n.saturating_sub(1);
-                }
+            let latency = matches!(rule.action, FaultAction::Latency { .. });
+            if !latency && d.action.is_some() {
+                // An earlier rule already decided; this one is not a candidate.
+                continue;
+            }
+            if !rule.draw() {
+                continue;
+            }
+            match &rule.action {
+                FaultAction::Latency { ms } => d.latency_ms = d.latency_ms.saturating_add(*ms),
+                other => d.action = Some(other.clone()),
+            }
+            rule.fired += 1;
+            d.applied.push(rule.action.kind());
+            if let Some(n) = &mut rule.remaining {
+                *n = n.saturating_sub(1);
             }
         }
         self.rules.retain(|r| r.remaining != Some(0));
@@ -435,6 +498,57 @@ mod tests {
         assert_eq!(d.action, Some(FaultAction::status(500)));
         let d = s.decide("POST", "/fetch/tags");
         assert_eq!(d.action, Some(FaultAction::status(502)));
+    }
+
+    /// The fire/skip sequence of one rule over `n` candidate requests.
+    fn sequence(p: f64, seed: u64, n: usize) -> Vec<bool> {
+        let mut s = FaultStore::default();
+        s.add(FaultRule::new(FaultAction::status(429)).with_probability(p, seed));
+        (0..n)
+            .map(|_| s.decide("GET", "/fetch/tags").action.is_some())
+            .collect()
+    }
+
+    #[test]
+    fn probabilistic_rules_fire_at_their_rate_and_replay_by_seed() {
+        let a = sequence(0.2, 42, 1000);
+        let fired = a.iter().filter(|f| **f).count();
+        // Binomial(1000, 0.2): mean 200, sd 12.6.
+        assert!((170..=230).contains(&fired), "{fired}");
+        assert_eq!(a, sequence(0.2, 42, 1000), "same seed, same sequence");
+        assert_ne!(a, sequence(0.2, 43, 1000), "another seed, another sequence");
+        // Every seed of many stays near the rate (the generator is not biased).
+        for seed in 0..200 {
+            let n = sequence(0.2, seed, 1000).iter().filter(|f| **f).count();
+            assert!((150..=250).contains(&n), "seed {seed}: {n}");
+        }
+        assert!(sequence(0.0, 1, 200).iter().all(|f| !f));
+        assert!(sequence(1.0, 1, 200).iter().all(|f| *f));
+        assert!(sequence(f64::NAN, 1, 200).iter().all(|f| !f));
+    }
+
+    #[test]
+    fn a_probabilistic_rule_that_skips_lets_the_next_rule_decide_and_counts_only_fires() {
+        let mut s = FaultStore::default();
+        s.add(
+            FaultRule::new(FaultAction::status(429))
+                .with_probability(0.5, 9)
+                .times(10),
+        );
+        s.add(FaultRule::new(FaultAction::status(503)));
+        let mut got = (0, 0);
+        for _ in 0..100 {
+            match s.decide("GET", "/x").action {
+                Some(FaultAction::Status { status: 429, .. }) => got.0 += 1,
+                Some(FaultAction::Status { status: 503, .. }) => got.1 += 1,
+                other => panic!("{other:?}"),
+            }
+        }
+        // `times(10)` counts fires: exactly ten 429s, the rest fall through to the 503 rule.
+        assert_eq!(got, (10, 90));
+        let rest = s.list();
+        assert_eq!(rest.len(), 1);
+        assert_eq!((rest[0].candidates, rest[0].fired), (90, 90));
     }
 
     #[test]

@@ -88,6 +88,23 @@
 //! `GET|POST|DELETE /faults` (POST takes one rule, an array, or `{"faults": [...]}`),
 //! `GET|DELETE /requests`, `GET /state`, `POST /reset`. A rule:
 //! `{"method":"POST","path":"/batch/events","match":"exact","action":{"kind":"status","status":503,"retry_after":2},"remaining":1}`.
+//!
+//! ## Probabilistic faults
+//! A rule with `"probability": 0.2, "seed": 7` (Rust: [`FaultRule::with_probability`]) fires on
+//! each candidate request with that probability, drawn from a SplitMix64 stream of the seed, so
+//! the same seed over the same requests fires on the same ones. `remaining` (`times`/`once`)
+//! counts fires; a rule that skips lets the next rule decide. Listed rules carry `candidates`
+//! and `fired` counters. E.g. "20 % of requests get 429" or "20 % are dropped after handling":
+//! ```no_run
+//! use bento_emulator::{Emulator, EmulatorConfig, FaultAction, FaultRule};
+//! let emu = Emulator::start(EmulatorConfig::default()).unwrap();
+//! emu.add_fault(FaultRule::new(FaultAction::status(429)).with_probability(0.2, 7));
+//! emu.add_fault(
+//!     FaultRule::new(FaultAction::DropConnection { after_handling: true })
+//!         .path_prefix("/batch")
+//!         .with_probability(0.2, 8),
+//! );
+//! ```
 
 mod admin;
 mod app;

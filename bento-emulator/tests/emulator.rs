@@ -989,6 +989,100 @@ mod limits {
 mod faults {
     use super::*;
 
+    /// The status of each of `n` `GET /fetch/tags` over one keep-alive agent.
+    fn statuses(emu: &Emulator, n: usize) -> Vec<u16> {
+        let a = agent();
+        let url = format!(
+            "{}/fetch/tags?site_uuid={}",
+            emu.base_url(),
+            emu.site_uuid()
+        );
+        let auth = basic(emu.publishable_key(), emu.secret_key());
+        (0..n)
+            .map(|_| {
+                let mut res = a
+                    .get(&url)
+                    .header("Authorization", &auth)
+                    .header("User-Agent", "t")
+                    .call()
+                    .expect("answered");
+                let _ = res.body_mut().read_to_string();
+                res.status().as_u16()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_twenty_percent_429_rule_from_the_admin_api_fires_at_its_rate_and_replays_by_seed() {
+        let emu = start();
+        let (st, body) = admin(
+            &emu,
+            "POST",
+            "/faults",
+            Some(
+                json!({"action": {"kind": "status", "status": 429, "retry_after": 1},
+                        "probability": 0.2, "seed": 7}),
+            ),
+        );
+        assert_eq!(st, 200, "{body}");
+        assert_eq!(body["faults"][0]["probability"], 0.2);
+        let a = statuses(&emu, 1000);
+        let fired = a.iter().filter(|s| **s == 429).count();
+        eprintln!("p = 0.2, seed 7: {fired} of 1000 answered 429");
+        assert!((170..=230).contains(&fired), "{fired} of 1000");
+        assert_eq!(a.iter().filter(|s| **s == 200).count(), 1000 - fired);
+        let rule = &emu.faults()[0];
+        assert_eq!((rule.candidates, rule.fired), (1000, fired as u64));
+        // The Rust builder, the same seed: the same requests get the 429.
+        let again = start();
+        again.add_fault(FaultRule::new(FaultAction::status(429)).with_probability(0.2, 7));
+        assert_eq!(statuses(&again, 1000), a);
+        let other = start();
+        other.add_fault(FaultRule::new(FaultAction::status(429)).with_probability(0.2, 8));
+        assert_ne!(statuses(&other, 1000), a);
+        // Out-of-range probabilities are refused.
+        let (st, _) = admin(
+            &emu,
+            "POST",
+            "/faults",
+            Some(json!({"action": {"kind": "status", "status": 429}, "probability": 1.5})),
+        );
+        assert_eq!(st, 400);
+    }
+
+    #[test]
+    fn a_twenty_percent_drop_after_handling_loses_answers_but_not_writes() {
+        let emu = start();
+        emu.add_fault(
+            FaultRule::new(FaultAction::DropConnection {
+                after_handling: true,
+            })
+            .path_prefix("/batch/events")
+            .with_probability(0.2, 3),
+        );
+        let mut lost = 0;
+        for i in 0..200 {
+            let r = post(
+                &emu,
+                "/batch/events",
+                json!({"events": [{"type": "$visit", "email": format!("u{i}@acme.io")}]}),
+            )
+            .try_send();
+            match r {
+                Ok(r) => assert_eq!(r.status, 200, "{}", r.text),
+                Err(_) => lost += 1,
+            }
+        }
+        let rule = &emu.faults()[0];
+        assert_eq!(rule.fired, lost);
+        eprintln!("p = 0.2, seed 3: {lost} of 200 dropped after handling");
+        assert!((20..=60).contains(&lost), "{lost} of 200");
+        // Every request was handled, answered or not.
+        assert_eq!(emu.state()["counts"]["events"], 200);
+        let dropped = emu.requests().iter().filter(|r| r.status.is_none()).count();
+        assert_eq!(dropped as u64, lost);
+    }
+
     #[test]
     fn status_fault_sends_status_body_and_retry_after() {
         let emu = start();
