@@ -15,6 +15,9 @@ use std::time::Instant;
 pub struct RecordedRequest {
     /// Sequence number (1-based, increasing).
     pub id: u64,
+    /// The `x-request-id` the answer carried (also when no answer was sent): `req_…`.
+    #[serde(default)]
+    pub request_id: String,
     /// HTTP method.
     pub method: String,
     /// Full path, including `/api/v1`.
@@ -181,6 +184,8 @@ pub struct App {
     pub config: EmulatorConfig,
     /// The fixture the database is (re)seeded from.
     pub fixture: Fixture,
+    /// Print one line per request to stderr (`config.log_requests` or `BENTO_EMULATOR_LOG`).
+    pub log_requests: bool,
     db: Mutex<Db>,
     faults: Mutex<FaultStore>,
     log: Mutex<RequestLog>,
@@ -203,9 +208,13 @@ impl App {
         for r in &config.faults {
             faults.add(r.clone());
         }
+        // Set and not "", "0" or "false": lets a user turn the log on without recompiling tests.
+        let env_log = std::env::var("BENTO_EMULATOR_LOG")
+            .is_ok_and(|v| !matches!(v.trim().to_ascii_lowercase().as_str(), "" | "0" | "false"));
         Arc::new(App {
             db: Mutex::new(Db::new(fixture.clone(), now_ms())),
             fixture,
+            log_requests: config.log_requests || env_log,
             faults: Mutex::new(faults),
             log: Mutex::new(RequestLog::new(
                 config.max_log_entries,
@@ -259,6 +268,7 @@ mod tests {
         let (body_text, body_truncated) = logged_body(body, max_body);
         RecordedRequest {
             id: 0,
+            request_id: String::new(),
             method: "POST".into(),
             path: "/api/v1/batch/events".into(),
             query: None,

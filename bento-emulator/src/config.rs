@@ -99,6 +99,10 @@ pub struct EmulatorConfig {
     /// closed (idle keep-alive connections, silent sockets); a request body that stalls this
     /// long gets 408. `Duration::ZERO` disables it.
     pub idle_timeout: Duration,
+    /// Print one line per request to stderr: request id, method, path, status (or that the
+    /// connection was dropped), time taken, faults applied. Never the query or the body. The
+    /// `BENTO_EMULATOR_LOG` environment variable (set, and not `0`/`false`) turns it on too.
+    pub log_requests: bool,
     /// Fault rules active from the start.
     pub faults: Vec<FaultRule>,
 }
@@ -130,6 +134,7 @@ impl Default for EmulatorConfig {
             max_logged_body_bytes: 64 * 1024,
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
+            log_requests: false,
             faults: Vec::new(),
         }
     }

@@ -19,6 +19,18 @@
 //! - Limits: 1–1000 subscribers/events, 1–60 emails, 1–100 broadcasts/commands, else 422; an
 //!   optional rate-limit profile (429 with `Retry-After`); optional delayed import visibility.
 //!
+//! ## Request ids
+//! Every answer the emulator writes — every route, 4xx/5xx errors, status faults, 404s, 408s,
+//! 413s, the admin API — carries an `x-request-id` ([`REQUEST_ID_HEADER`]) of the form
+//! `req_<12 hex digits>_<n>`: the hex part is fixed per process, `n` a counter shared by every
+//! emulator in the process, so ids are unique across instances too. Each request-log entry
+//! ([`RecordedRequest::request_id`], `request_id` in `GET /__emulator/requests`) keeps it, also
+//! for a dropped connection, which sends no answer. With [`EmulatorConfig::log_requests`] (binary:
+//! `--log-requests`) or `BENTO_EMULATOR_LOG=1`, one line per request goes to stderr:
+//! `bento-emulator: req_3f0c9a11d2e4_17 POST /api/v1/batch/events -> 503 (1 ms) faults=status`
+//! (method and path only, never the query or body). The only answers without an id are the
+//! ones hyper writes itself for unparseable request heads (400, 431).
+//!
 //! ## Hostile input (what no request can do to it)
 //! Every limit is a field of [`EmulatorConfig`]; over-limit input gets a JSON
 //! `{"error": …}` answer, never a crash.
@@ -128,6 +140,7 @@ pub use fixture::{
     BroadcastFixture, Fixture, FixtureError, FormFixture, ReportFixture, SegmentFixture,
     SegmentRule, SequenceFixture, SiteFixture, TemplateFixture, WorkflowFixture,
 };
+pub use server::REQUEST_ID_HEADER;
 
 use app::{App, Shared};
 use std::net::SocketAddr;

@@ -33,6 +33,8 @@ OPTIONS:
     --header-read-timeout-ms N  Close a connection that sends no complete request head
                               within N ms (default 10000; 0 = never)
     --idle-timeout-ms N       Close a connection idle for N ms (default 60000; 0 = never)
+    --log-requests            One line per request on stderr (request id, method, path,
+                              status, time, faults); BENTO_EMULATOR_LOG=1 does the same
     -h, --help                Print this help
     -V, --version             Print the version
 
@@ -107,6 +109,7 @@ fn parse_args(args: Vec<String>) -> Result<Parsed, String> {
                 }
             }
             "--no-strict-user-agent" => cfg.strict_user_agent = false,
+            "--log-requests" => cfg.log_requests = true,
             "--import-delay-ms" => {
                 let ms: u64 = value("--import-delay-ms")?
                     .parse()

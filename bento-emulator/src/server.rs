@@ -263,31 +263,85 @@ enum Outcome {
     Drop,
 }
 
+/// The name of the header every answer carries its request id in.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Serves one request: gives it a request id (sent as `x-request-id` on whatever answer it gets
+/// and kept in its request-log entry), and prints one line for it when request logging is on.
 async fn handle(
     app: Shared,
     routers: Routers,
     req: Request<Incoming>,
     kill: Arc<Notify>,
 ) -> Response {
+    let started = Instant::now();
+    let request_id = next_request_id();
+    let (method, path) = (req.method().clone(), req.uri().path().to_string());
+    let (outcome, faults) = route(&app, &routers, req, &request_id).await;
+    let status = match &outcome {
+        Outcome::Respond(res) => Some(res.status().as_u16()),
+        Outcome::Drop => None,
+    };
+    if app.log_requests {
+        // Method and path only: a query or body may carry subscriber emails.
+        let answer = status.map_or("no answer (connection dropped)".to_string(), |s| {
+            s.to_string()
+        });
+        let faults = if faults.is_empty() {
+            String::new()
+        } else {
+            format!(" faults={}", faults.join(","))
+        };
+        eprintln!(
+            "bento-emulator: {request_id} {method} {path} -> {answer} ({} ms){faults}",
+            started.elapsed().as_millis()
+        );
+    }
+    match outcome {
+        Outcome::Respond(mut res) => {
+            if let Ok(v) = HeaderValue::from_str(&request_id) {
+                res.headers_mut().insert(REQUEST_ID_HEADER, v);
+            }
+            res
+        }
+        Outcome::Drop => {
+            kill.notify_one();
+            // Never answer; the connection task drops the socket.
+            std::future::pending().await
+        }
+    }
+}
+
+/// Reads the body, then hands the request to the admin router or, recorded in the request log,
+/// to the faults and the API.
+async fn route(
+    app: &Shared,
+    routers: &Routers,
+    req: Request<Incoming>,
+    request_id: &str,
+) -> (Outcome, Vec<String>) {
     let (parts, body) = req.into_parts();
-    let bytes = match read_body(
+    let path = parts.uri.path();
+    let admin = path == "/__emulator" || path.starts_with("/__emulator/");
+    let read = read_body(
         &parts,
         body,
         app.config.max_body_bytes,
         app.config.idle_timeout,
     )
-    .await
-    {
-        Ok(b) => b,
-        Err(res) => return res,
-    };
-    let path = parts.uri.path();
-    if path == "/__emulator" || path.starts_with("/__emulator/") {
-        return call(
-            &routers.admin,
-            Request::from_parts(parts, Body::from(bytes)),
-        )
-        .await;
+    .await;
+    if admin {
+        let res = match read {
+            Ok(bytes) => {
+                call(
+                    &routers.admin,
+                    Request::from_parts(parts, Body::from(bytes)),
+                )
+                .await
+            }
+            Err(refused) => refused.answer,
+        };
+        return (Outcome::Respond(res), Vec::new());
     }
     let mut headers = BTreeMap::new();
     for (name, value) in &parts.headers {
@@ -300,33 +354,53 @@ async fn handle(
             })
             .or_insert(v);
     }
-    let (body, body_truncated) = logged_body(&bytes, app.config.max_logged_body_bytes);
+    let (body, body_len, body_truncated) = match &read {
+        Ok(bytes) => {
+            let (text, cut) = logged_body(bytes, app.config.max_logged_body_bytes);
+            (text, bytes.len() as u64, cut)
+        }
+        Err(refused) => (String::new(), refused.seen, true),
+    };
     let id = app.log().push(RecordedRequest {
         id: 0,
+        request_id: request_id.to_string(),
         method: parts.method.to_string(),
         path: path.to_string(),
         query: parts.uri.query().map(str::to_string),
         headers,
         body,
-        body_len: bytes.len() as u64,
+        body_len,
         body_truncated,
         status: None,
         faults: Vec::new(),
         received_at: iso(now_ms()),
     });
-    let (outcome, faults) = with_faults(&app, &routers, parts, bytes).await;
-    match outcome {
-        Outcome::Respond(res) => {
-            app.log().finish(id, Some(res.status().as_u16()), faults);
-            res
-        }
-        Outcome::Drop => {
-            app.log().finish(id, None, faults);
-            kill.notify_one();
-            // Never answer; the connection task drops the socket.
-            std::future::pending().await
-        }
-    }
+    let (outcome, faults) = match read {
+        Ok(bytes) => with_faults(app, routers, parts, bytes).await,
+        Err(refused) => (Outcome::Respond(refused.answer), Vec::new()),
+    };
+    let status = match &outcome {
+        Outcome::Respond(res) => Some(res.status().as_u16()),
+        Outcome::Drop => None,
+    };
+    app.log().finish(id, status, faults.clone());
+    (outcome, faults)
+}
+
+/// A process-wide request id: `req_`, 12 hex digits fixed per process (from its pid and start
+/// time), `_`, a counter shared by every emulator in the process. Unique across the emulators
+/// of one process and, with overwhelming likelihood, across processes and runs.
+pub(crate) fn next_request_id() -> String {
+    static PREFIX: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let prefix = *PREFIX.get_or_init(|| {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        crate::util::mix(nanos ^ u64::from(std::process::id()).rotate_left(40)) & 0xFFFF_FFFF_FFFF
+    });
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("req_{prefix:012x}_{n}")
 }
 
 /// After refusing an oversize body, read and discard up to this much more of it…
@@ -352,7 +426,7 @@ async fn read_body(
     mut body: Incoming,
     limit: usize,
     stall: Duration,
-) -> Result<Bytes, Response> {
+) -> Result<Bytes, Refused> {
     let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)
@@ -368,7 +442,10 @@ async fn read_body(
         if !waits {
             drain(body);
         }
-        return Err(too_large(limit));
+        return Err(Refused {
+            answer: too_large(limit),
+            seen: 0,
+        });
     }
     let cap = declared.map_or(0, |n| n as usize).min(limit);
     let mut buf = Vec::with_capacity(cap);
@@ -385,24 +462,40 @@ async fn read_body(
                     );
                     res.headers_mut()
                         .insert(header::CONNECTION, HeaderValue::from_static("close"));
-                    return Err(res);
+                    return Err(Refused {
+                        answer: res,
+                        seen: buf.len() as u64,
+                    });
                 }
             }
         };
         let Some(frame) = frame else { break };
         let Ok(frame) = frame else {
             // The client went away mid-body; nobody will read this answer.
-            return Err(error(StatusCode::BAD_REQUEST, "incomplete request body"));
+            return Err(Refused {
+                answer: error(StatusCode::BAD_REQUEST, "incomplete request body"),
+                seen: buf.len() as u64,
+            });
         };
         if let Ok(data) = frame.into_data() {
             if buf.len() + data.len() > limit {
+                let seen = (buf.len() + data.len()) as u64;
                 drain(body);
-                return Err(too_large(limit));
+                return Err(Refused {
+                    answer: too_large(limit),
+                    seen,
+                });
             }
             buf.extend_from_slice(&data);
         }
     }
     Ok(Bytes::from(buf))
+}
+
+/// A body that was not read whole: the answer to send, and how many bytes of it arrived.
+struct Refused {
+    answer: Response,
+    seen: u64,
 }
 
 fn too_large(limit: usize) -> Response {

@@ -35,6 +35,7 @@ struct Res {
     status: u16,
     retry_after: Option<String>,
     content_type: String,
+    request_id: Option<String>,
     text: String,
 }
 
@@ -117,6 +118,7 @@ impl<'a> Req<'a> {
         };
         let retry_after = h("retry-after");
         let content_type = h("content-type").unwrap_or_default();
+        let request_id = h("x-request-id");
         let text = res
             .body_mut()
             .with_config()
@@ -126,6 +128,7 @@ impl<'a> Req<'a> {
             status,
             retry_after,
             content_type,
+            request_id,
             text,
         })
     }
@@ -167,6 +170,17 @@ fn assert_envelope(item: &Value, ty: &str) {
 }
 
 fn admin(emu: &Emulator, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let (status, _, v) = admin_with_id(emu, method, path, body);
+    (status, v)
+}
+
+/// [`admin`], with the answer's `x-request-id`.
+fn admin_with_id(
+    emu: &Emulator,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Option<String>, Value) {
     let mut b = http::Request::builder()
         .method(method)
         .uri(format!("{}{}", emu.admin_url(), path));
@@ -179,8 +193,17 @@ fn admin(emu: &Emulator, method: &str, path: &str, body: Option<Value>) -> (u16,
     };
     let mut res = agent().run(b.body(bytes).unwrap()).expect("admin call");
     let status = res.status().as_u16();
+    let id = res
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let text = res.body_mut().read_to_string().unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    (
+        status,
+        id,
+        serde_json::from_str(&text).unwrap_or(Value::Null),
+    )
 }
 
 // ---- contract: shapes per endpoint ------------------------------------------------------------
@@ -1850,5 +1873,191 @@ mod hostile {
         .send();
         assert_eq!(r.status, 413, "{}", r.text);
         assert_alive(&emu);
+    }
+}
+
+// ---- request ids (issue #13) ------------------------------------------------------------------
+
+mod request_ids {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_answer_carries_a_unique_request_id_across_routes_errors_and_emulators() {
+        let emu = Emulator::start(EmulatorConfig {
+            max_body_bytes: 1024,
+            ..Default::default()
+        })
+        .unwrap();
+        let other = start();
+        emu.add_fault(
+            FaultRule::new(FaultAction::status(503))
+                .exact_path("/stats/site")
+                .once(),
+        );
+        let mut answers: Vec<(String, Option<String>)> = Vec::new();
+        let mut record = |what: &str, r: Res, want: u16| {
+            assert_eq!(r.status, want, "{what}: {}", r.text);
+            answers.push((what.to_string(), r.request_id));
+        };
+        record("200", get(&emu, "/fetch/tags").send(), 200);
+        record("200 again", get(&emu, "/fetch/tags").send(), 200);
+        record("other emulator", get(&other, "/fetch/tags").send(), 200);
+        let mut unauth = get(&emu, "/fetch/tags");
+        unauth.auth = None;
+        record("401", unauth.send(), 401);
+        let mut no_ua = get(&emu, "/fetch/tags");
+        no_ua.ua = None;
+        record("403", no_ua.send(), 403);
+        record("404 api", get(&emu, "/fetch/nope").send(), 404);
+        record("fault 503", get(&emu, "/stats/site").send(), 503);
+        record(
+            "400 too deep",
+            get(&emu, &format!("/fetch/tags?a{}=1", "[x]".repeat(40))).send(),
+            400,
+        );
+        record(
+            "413",
+            post(&emu, "/batch/events", json!({"x": "y".repeat(4096)})).send(),
+            413,
+        );
+        for (path, want) in [("/state", 200), ("/nope", 404)] {
+            let (st, id, _) = admin_with_id(&emu, "GET", path, None);
+            assert_eq!(st, want);
+            answers.push((format!("admin {path}"), id));
+        }
+        let mut seen = HashSet::new();
+        for (what, id) in &answers {
+            let id = id
+                .as_deref()
+                .unwrap_or_else(|| panic!("{what}: no x-request-id"));
+            let (prefix, n) = id
+                .strip_prefix("req_")
+                .and_then(|rest| rest.split_once('_'))
+                .unwrap_or_else(|| panic!("{what}: {id}"));
+            assert!(
+                prefix.len() == 12 && prefix.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{id}"
+            );
+            assert!(n.parse::<u64>().is_ok(), "{what}: {id}");
+            assert!(seen.insert(id.to_string()), "{what}: {id} repeated");
+        }
+        // The per-process prefix is the same, the counter is not.
+        let prefix = |id: &str| id.rsplit_once('_').unwrap().0.to_string();
+        let ids: Vec<&String> = seen.iter().collect();
+        assert!(ids.iter().all(|id| prefix(id) == prefix(ids[0])));
+    }
+
+    #[test]
+    fn a_failed_answer_s_request_id_finds_its_entry_in_the_request_log() {
+        let emu = Emulator::start(EmulatorConfig {
+            max_body_bytes: 1024,
+            ..Default::default()
+        })
+        .unwrap();
+        emu.add_fault(
+            FaultRule::new(FaultAction::status(503))
+                .path_prefix("/batch/events")
+                .once(),
+        );
+        let body = json!({"events": [{"type": "$x", "email": "a@acme.io"}]});
+        let failed = post(&emu, "/batch/events", body.clone()).send();
+        assert_eq!(failed.status, 503);
+        let ok = post(&emu, "/batch/events", body).send();
+        assert_eq!(ok.status, 200);
+        let (failed_id, ok_id) = (failed.request_id.unwrap(), ok.request_id.unwrap());
+        assert_ne!(failed_id, ok_id);
+        let (_, log) = admin(&emu, "GET", "/requests", None);
+        let entry = log["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["request_id"] == failed_id.as_str())
+            .unwrap_or_else(|| panic!("{failed_id} not in {log}"));
+        assert_eq!(entry["status"], 503);
+        assert_eq!(entry["faults"], json!(["status"]));
+        assert_eq!(entry["path"], "/api/v1/batch/events");
+        // A refused body and a dropped connection are logged under their ids too.
+        let big = post(&emu, "/batch/events", json!({"x": "y".repeat(4096)})).send();
+        assert_eq!(big.status, 413);
+        let big_id = big.request_id.unwrap();
+        emu.add_fault(
+            FaultRule::new(FaultAction::DropConnection {
+                after_handling: false,
+            })
+            .once(),
+        );
+        assert!(get(&emu, "/fetch/tags").try_send().is_err());
+        let log = emu.requests();
+        let e = log.iter().find(|e| e.request_id == big_id).unwrap();
+        assert_eq!((e.status, e.body_truncated), (Some(413), true));
+        let dropped = log.last().unwrap();
+        assert_eq!(dropped.status, None);
+        assert!(dropped.request_id.starts_with("req_"));
+        let unique: HashSet<&str> = log.iter().map(|e| e.request_id.as_str()).collect();
+        assert_eq!(unique.len(), log.len());
+    }
+
+    /// The emulator's stderr line for a request names its id, so a client's error can be
+    /// matched with the emulator's log; `--log-requests` and `BENTO_EMULATOR_LOG` turn it on.
+    #[test]
+    fn the_request_log_line_on_stderr_names_the_request_id() {
+        use std::io::BufRead;
+        use std::process::{Command, Stdio};
+        let cases = [
+            (&["--log-requests"][..], None, true),
+            (&[][..], Some("1"), true),
+            (&[][..], None, false),
+            (&[][..], Some("0"), false),
+        ];
+        for (args, env, logs) in cases {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_bento-emulator"));
+            cmd.args(["--port", "0"])
+                .args(args)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .env_remove("BENTO_EMULATOR_LOG");
+            if let Some(v) = env {
+                cmd.env("BENTO_EMULATOR_LOG", v);
+            }
+            let mut child = cmd.spawn().expect("spawn");
+            let mut line = String::new();
+            std::io::BufReader::new(child.stdout.take().unwrap())
+                .read_line(&mut line)
+                .unwrap();
+            let info: Value = serde_json::from_str(&line).unwrap();
+            let res = agent()
+                .get(&format!(
+                    "{}/fetch/tags",
+                    info["base_url"].as_str().unwrap()
+                ))
+                .header("User-Agent", "t")
+                .call()
+                .unwrap();
+            assert_eq!(res.status().as_u16(), 401);
+            let id = res.headers()["x-request-id"].to_str().unwrap().to_string();
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while child.try_wait().unwrap().is_none() {
+                assert!(Instant::now() < deadline, "did not exit");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let mut err = String::new();
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut err)
+                .unwrap();
+            let line = err.lines().find(|l| l.contains(&id));
+            if !logs {
+                assert!(line.is_none(), "{args:?} {env:?}: {err}");
+                continue;
+            }
+            let line = line.unwrap_or_else(|| panic!("{id} not in stderr: {err}"));
+            assert!(line.contains("GET /api/v1/fetch/tags -> 401"), "{line}");
+        }
     }
 }
