@@ -29,7 +29,8 @@
 //! `--log-requests`) or `BENTO_EMULATOR_LOG=1`, one line per request goes to stderr:
 //! `bento-emulator: req_3f0c9a11d2e4_17 POST /api/v1/batch/events -> 503 (1 ms) faults=status`
 //! (method and path only, never the query or body). The only answers without an id are the
-//! ones hyper writes itself for unparseable request heads (400, 431).
+//! empty ones hyper writes itself for request heads it cannot parse (400, 414 for a URI over
+//! 64 KiB, 431 for too many or too large headers); those requests never reach the emulator.
 //!
 //! ## Hostile input (what no request can do to it)
 //! Every limit is a field of [`EmulatorConfig`]; over-limit input gets a JSON
@@ -98,7 +99,9 @@
 //!
 //! ## Admin API (`/__emulator/`, no auth)
 //! `GET|POST|DELETE /faults` (POST takes one rule, an array, or `{"faults": [...]}`),
-//! `GET|DELETE /requests`, `GET /state`, `POST /reset`. A rule:
+//! `GET|DELETE /requests` (`{"requests": [...], "log_bytes": n}`; each entry has `request_id`,
+//! `method`, `path`, `query`, `headers`, `body`, `body_len`, `body_truncated`, `status`,
+//! `faults`, `received_at`), `GET /state`, `POST /reset`. A rule:
 //! `{"method":"POST","path":"/batch/events","match":"exact","action":{"kind":"status","status":503,"retry_after":2},"remaining":1}`.
 //!
 //! ## Probabilistic faults

@@ -332,6 +332,17 @@ mod tests {
         assert!(p.body_error.is_none(), "{:?}", p.body_error);
     }
 
+    /// What the admin API (which parses with serde_json alone) relies on: serde_json refuses
+    /// more than 128 levels itself, with an error rather than a stack overflow.
+    #[test]
+    fn serde_json_alone_stops_at_128_levels() {
+        let nest = |n: usize| format!("{}1{}", "[".repeat(n), "]".repeat(n));
+        assert!(serde_json::from_str::<Value>(&nest(127)).is_ok());
+        let e = serde_json::from_str::<Value>(&nest(129)).unwrap_err();
+        assert!(e.to_string().contains("recursion limit exceeded"), "{e}");
+        assert!(serde_json::from_str::<Value>(&nest(1_000_000)).is_err());
+    }
+
     #[test]
     fn counts_are_bounded() {
         let pairs = |n: usize| vec!["t[]=1"; n].join("&");

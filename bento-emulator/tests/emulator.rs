@@ -1537,6 +1537,7 @@ mod hostile {
     }
 
     /// (VmRSS, VmHWM) of a process in KiB, from /proc/PID/status.
+    #[cfg(target_os = "linux")]
     fn rss_kib(pid: u32) -> (u64, u64) {
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc");
         let field = |name: &str| -> u64 {
@@ -1553,6 +1554,7 @@ mod hostile {
     /// `GET /__emulator/requests` answered 567 MB). The emulator runs as its own process here so
     /// its RSS is not mixed with the test harness's.
     #[test]
+    #[cfg(target_os = "linux")]
     fn twelve_15_mb_posts_keep_the_log_and_its_answer_small() {
         use std::io::BufRead;
         use std::process::{Command, Stdio};
@@ -1768,6 +1770,11 @@ mod hostile {
         assert_eq!(status, 413, "{head}{body}");
         assert!(head.contains("connection: close"), "{head}");
         assert!(body.contains("larger than 65536 bytes"), "{body}");
+        // With `Expect: 100-continue` the body is never invited: 413, not 100 Continue.
+        let mut s = connect(&emu);
+        s.write_all(b"POST /api/v1/batch/events HTTP/1.1\r\nHost: x\r\nUser-Agent: t\r\nExpect: 100-continue\r\nContent-Length: 1000000000\r\n\r\n").unwrap();
+        let (status, head, _) = read_response(&mut s);
+        assert_eq!(status, 413, "{head}");
         // The whole 4 MB body: every byte is accepted (no reset, no broken pipe), then the 413.
         let mut s = connect(&emu);
         let big = vec![b'x'; 4 * 1024 * 1024];
@@ -1864,6 +1871,14 @@ mod hostile {
             .send();
             assert_eq!(r.status, 400, "{levels}: {}", r.text);
         }
+        // The admin API parses with serde_json alone (limit 128 levels): an error, no crash.
+        let deep = format!("{}1{}", "[".repeat(200_000), "]".repeat(200_000));
+        let res = agent()
+            .post(&format!("{}/faults", emu.admin_url()))
+            .header("Content-Type", "application/json")
+            .send(deep.as_bytes())
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 400);
         // 16 MB of `1,` would be ~8M values (~256 MB as serde_json values): refused by count.
         let body = format!(r#"{{"tag":[{}1]}}"#, "1,".repeat(600_000));
         let r = Req {
