@@ -10,8 +10,15 @@ step() { printf '\n=== %s ===\n' "$*"; }
 step "toolchain"
 rustup target add wasm32-wasip2 >/dev/null
 
-step "bento-core builds sans-IO for wasm32-wasip2 (no default features)"
-cargo check -q -p bento-core --no-default-features --target wasm32-wasip2
+step "bento-core is sans-IO: no transport crate in its graph, builds for both wasm targets"
+rustup target add wasm32-unknown-unknown >/dev/null
+if cargo tree -q -p bento-core -e normal --prefix none \
+    | grep -E '^(reqwest|ureq|tokio|hyper|hyper-util|wasmtime|wasip2|uniffi) '; then
+  echo "bento-core must not depend on a transport crate (see above)" >&2
+  exit 1
+fi
+cargo check -q -p bento-core --target wasm32-wasip2
+cargo check -q -p bento-core --target wasm32-unknown-unknown
 
 step "Rust tests (core, emulator, demo, FFI, component in wasmtime)"
 cargo test --workspace --exclude bento-component

@@ -4,7 +4,7 @@
 use std::fmt::Display;
 use std::time::Duration;
 
-use bento::{Error, JsonMap, JsonObjectError, TransportErrorKind};
+use bento_core::{Error, JsonMap, JsonObjectError, TransportErrorKind};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -65,7 +65,7 @@ fn not_json(e: &serde_json::Error, field: &dyn Display) -> Error {
 
 /// A JSON object: the core's parser, worded for the component.
 fn parse_object(text: &str, field: &dyn Display) -> Result<JsonMap, Error> {
-    bento::json_object_from_str(text).map_err(|e| match e {
+    bento_core::json_object_from_str(text).map_err(|e| match e {
         JsonObjectError::Syntax(e) => not_json(&e, field),
         JsonObjectError::NotAnObject(_) => {
             Error::invalid(field.to_string(), "must be a JSON object")
@@ -98,8 +98,8 @@ fn small(n: usize) -> u32 {
 // Config and errors
 
 /// Builds and validates the core's config (errors name the core's config fields).
-pub fn config(c: wit::Config) -> Result<bento::Config, Error> {
-    let mut b = bento::ConfigBuilder::new()
+pub fn config(c: wit::Config) -> Result<bento_core::Config, Error> {
+    let mut b = bento_core::ConfigBuilder::new()
         .publishable_key(c.publishable_key)
         .secret_key(c.secret_key)
         .site_uuid(c.site_uuid);
@@ -118,8 +118,11 @@ pub fn config(c: wit::Config) -> Result<bento::Config, Error> {
     if let Some(n) = c.max_response_bytes {
         b = b.max_response_bytes(usize::try_from(n).unwrap_or(usize::MAX));
     }
+    if let Some(ms) = c.deadline_ms {
+        b = b.deadline(Duration::from_millis(ms));
+    }
     if let Some(r) = c.retry {
-        b = b.retry_policy(bento::RetryPolicy {
+        b = b.retry_policy(bento_core::RetryPolicy {
             max_retries: r.max_retries,
             base_delay: Duration::from_millis(r.base_delay_ms),
             max_delay: Duration::from_millis(r.max_delay_ms),
@@ -169,6 +172,7 @@ impl ToWit<wit::BentoError> for Error {
                     TransportErrorKind::Connect => wit::TransportKind::Connect,
                     TransportErrorKind::Io => wit::TransportKind::Io,
                     TransportErrorKind::ResponseTooLarge => wit::TransportKind::ResponseTooLarge,
+                    TransportErrorKind::Deadline => wit::TransportKind::Deadline,
                     _ => wit::TransportKind::Other,
                 },
                 message,
@@ -185,9 +189,9 @@ impl ToWit<wit::BentoError> for Error {
 // ---------------------------------------------------------------------------------------------
 // Inputs
 
-impl ToCore<bento::Event> for wit::Event {
-    fn to_core(&self, field: &dyn Display) -> Result<bento::Event, Error> {
-        Ok(bento::Event {
+impl ToCore<bento_core::Event> for wit::Event {
+    fn to_core(&self, field: &dyn Display) -> Result<bento_core::Event, Error> {
+        Ok(bento_core::Event {
             event_type: self.event_type.clone(),
             email: self.email.clone(),
             fields: parse_opt_object(&self.fields, &format_args!("{field}.fields"))?,
@@ -197,9 +201,9 @@ impl ToCore<bento::Event> for wit::Event {
     }
 }
 
-impl ToCore<bento::ImportSubscriberData> for wit::ImportSubscriber {
-    fn to_core(&self, field: &dyn Display) -> Result<bento::ImportSubscriberData, Error> {
-        Ok(bento::ImportSubscriberData {
+impl ToCore<bento_core::ImportSubscriberData> for wit::ImportSubscriber {
+    fn to_core(&self, field: &dyn Display) -> Result<bento_core::ImportSubscriberData, Error> {
+        Ok(bento_core::ImportSubscriberData {
             email: self.email.clone(),
             first_name: self.first_name.clone(),
             last_name: self.last_name.clone(),
@@ -214,9 +218,9 @@ impl ToCore<bento::ImportSubscriberData> for wit::ImportSubscriber {
     }
 }
 
-impl ToCore<bento::Command> for wit::Command {
-    fn to_core(&self, field: &dyn Display) -> Result<bento::Command, Error> {
-        use bento::Command as C;
+impl ToCore<bento_core::Command> for wit::Command {
+    fn to_core(&self, field: &dyn Display) -> Result<bento_core::Command, Error> {
+        use bento_core::Command as C;
         use wit::Command as W;
         Ok(match self.clone() {
             W::AddTag(t) => C::AddTag {
@@ -250,16 +254,16 @@ impl ToCore<bento::Command> for wit::Command {
     }
 }
 
-fn date_range(r: &Option<wit::DateRange>) -> Option<bento::DateRange> {
-    r.as_ref().map(|r| bento::DateRange {
+fn date_range(r: &Option<wit::DateRange>) -> Option<bento_core::DateRange> {
+    r.as_ref().map(|r| bento_core::DateRange {
         gt: r.gt.clone(),
         lt: r.lt.clone(),
     })
 }
 
-impl ToCore<bento::SearchSubscribers> for wit::SearchQuery {
-    fn to_core(&self, _field: &dyn Display) -> Result<bento::SearchSubscribers, Error> {
-        Ok(bento::SearchSubscribers {
+impl ToCore<bento_core::SearchSubscribers> for wit::SearchQuery {
+    fn to_core(&self, _field: &dyn Display) -> Result<bento_core::SearchSubscribers, Error> {
+        Ok(bento_core::SearchSubscribers {
             page: self.page,
             tags: self.tags.clone(),
             created_at: date_range(&self.created_at),
@@ -270,11 +274,11 @@ impl ToCore<bento::SearchSubscribers> for wit::SearchQuery {
     }
 }
 
-impl ToCore<bento::GetBroadcasts> for wit::BroadcastQuery {
-    fn to_core(&self, _field: &dyn Display) -> Result<bento::GetBroadcasts, Error> {
-        use bento::BroadcastStatus as S;
+impl ToCore<bento_core::GetBroadcasts> for wit::BroadcastQuery {
+    fn to_core(&self, _field: &dyn Display) -> Result<bento_core::GetBroadcasts, Error> {
+        use bento_core::BroadcastStatus as S;
         use wit::BroadcastStatus as W;
-        Ok(bento::GetBroadcasts {
+        Ok(bento_core::GetBroadcasts {
             page: self.page,
             status: self.status.map(|s| match s {
                 W::Sent => S::Sent,
@@ -288,18 +292,18 @@ impl ToCore<bento::GetBroadcasts> for wit::BroadcastQuery {
     }
 }
 
-impl ToCore<bento::BroadcastData> for wit::BroadcastInput {
-    fn to_core(&self, _field: &dyn Display) -> Result<bento::BroadcastData, Error> {
-        Ok(bento::BroadcastData {
+impl ToCore<bento_core::BroadcastData> for wit::BroadcastInput {
+    fn to_core(&self, _field: &dyn Display) -> Result<bento_core::BroadcastData, Error> {
+        Ok(bento_core::BroadcastData {
             name: self.name.clone(),
             subject: self.subject.clone(),
             content: self.content.clone(),
             broadcast_type: match self.broadcast_type.as_str() {
-                "plain" => bento::BroadcastType::Plain,
-                "raw" => bento::BroadcastType::Raw,
-                other => bento::BroadcastType::Other(other.to_owned()),
+                "plain" => bento_core::BroadcastType::Plain,
+                "raw" => bento_core::BroadcastType::Raw,
+                other => bento_core::BroadcastType::Other(other.to_owned()),
             },
-            from: bento::BroadcastSender {
+            from: bento_core::BroadcastSender {
                 email: self.from_email.clone(),
                 name: self.from_name.clone(),
             },
@@ -313,9 +317,9 @@ impl ToCore<bento::BroadcastData> for wit::BroadcastInput {
     }
 }
 
-impl ToCore<bento::EmailData> for wit::Email {
-    fn to_core(&self, field: &dyn Display) -> Result<bento::EmailData, Error> {
-        Ok(bento::EmailData {
+impl ToCore<bento_core::EmailData> for wit::Email {
+    fn to_core(&self, field: &dyn Display) -> Result<bento_core::EmailData, Error> {
+        Ok(bento_core::EmailData {
             to: self.to.clone(),
             from: self.from.clone(),
             subject: self.subject.clone(),
@@ -329,11 +333,11 @@ impl ToCore<bento::EmailData> for wit::Email {
     }
 }
 
-impl ToCore<bento::SequenceEmail> for wit::SequenceEmail {
-    fn to_core(&self, _field: &dyn Display) -> Result<bento::SequenceEmail, Error> {
-        use bento::DelayInterval as D;
+impl ToCore<bento_core::SequenceEmail> for wit::SequenceEmail {
+    fn to_core(&self, _field: &dyn Display) -> Result<bento_core::SequenceEmail, Error> {
+        use bento_core::DelayInterval as D;
         use wit::DelayInterval as W;
-        Ok(bento::SequenceEmail {
+        Ok(bento_core::SequenceEmail {
             subject: self.subject.clone(),
             html: self.html.clone(),
             inbox_snippet: self.inbox_snippet.clone(),
@@ -355,7 +359,7 @@ impl ToCore<bento::SequenceEmail> for wit::SequenceEmail {
 // ---------------------------------------------------------------------------------------------
 // Outputs
 
-impl ToWit<wit::BatchResult> for bento::BatchResult {
+impl ToWit<wit::BatchResult> for bento_core::BatchResult {
     fn to_wit(self) -> wit::BatchResult {
         wit::BatchResult {
             results: self.results,
@@ -364,7 +368,7 @@ impl ToWit<wit::BatchResult> for bento::BatchResult {
     }
 }
 
-impl ToWit<wit::Subscriber> for bento::Subscriber {
+impl ToWit<wit::Subscriber> for bento_core::Subscriber {
     fn to_wit(self) -> wit::Subscriber {
         let a = self.attributes;
         wit::Subscriber {
@@ -379,7 +383,7 @@ impl ToWit<wit::Subscriber> for bento::Subscriber {
     }
 }
 
-impl ToWit<wit::SearchResult> for bento::SearchResult {
+impl ToWit<wit::SearchResult> for bento_core::SearchResult {
     fn to_wit(self) -> wit::SearchResult {
         wit::SearchResult {
             data: self.data.to_wit(),
@@ -388,7 +392,7 @@ impl ToWit<wit::SearchResult> for bento::SearchResult {
     }
 }
 
-impl ToWit<wit::Tag> for bento::Tag {
+impl ToWit<wit::Tag> for bento_core::Tag {
     fn to_wit(self) -> wit::Tag {
         let a = self.attributes;
         wit::Tag {
@@ -401,13 +405,13 @@ impl ToWit<wit::Tag> for bento::Tag {
     }
 }
 
-impl ToWit<String> for bento::DeleteTagResult {
+impl ToWit<String> for bento_core::DeleteTagResult {
     fn to_wit(self) -> String {
         self.message
     }
 }
 
-impl ToWit<wit::CustomField> for bento::Field {
+impl ToWit<wit::CustomField> for bento_core::Field {
     fn to_wit(self) -> wit::CustomField {
         let a = self.attributes;
         wit::CustomField {
@@ -420,7 +424,7 @@ impl ToWit<wit::CustomField> for bento::Field {
     }
 }
 
-impl ToWit<wit::Broadcast> for bento::Broadcast {
+impl ToWit<wit::Broadcast> for bento_core::Broadcast {
     fn to_wit(self) -> wit::Broadcast {
         let a = self.attributes;
         wit::Broadcast {
@@ -441,7 +445,7 @@ impl ToWit<wit::Broadcast> for bento::Broadcast {
     }
 }
 
-impl ToWit<wit::BroadcastCreateResult> for bento::BroadcastCreateResult {
+impl ToWit<wit::BroadcastCreateResult> for bento_core::BroadcastCreateResult {
     fn to_wit(self) -> wit::BroadcastCreateResult {
         wit::BroadcastCreateResult {
             results: self.results,
@@ -469,7 +473,7 @@ impl ToWit<wit::BroadcastCreateResult> for bento::BroadcastCreateResult {
     }
 }
 
-impl ToWit<wit::TemplateSummary> for bento::sequences::TemplateSummary {
+impl ToWit<wit::TemplateSummary> for bento_core::sequences::TemplateSummary {
     fn to_wit(self) -> wit::TemplateSummary {
         wit::TemplateSummary {
             id: self.id,
@@ -479,7 +483,7 @@ impl ToWit<wit::TemplateSummary> for bento::sequences::TemplateSummary {
     }
 }
 
-impl ToWit<wit::Sequence> for bento::Sequence {
+impl ToWit<wit::Sequence> for bento_core::Sequence {
     fn to_wit(self) -> wit::Sequence {
         let a = self.attributes;
         wit::Sequence {
@@ -492,7 +496,7 @@ impl ToWit<wit::Sequence> for bento::Sequence {
     }
 }
 
-impl ToWit<wit::EmailTemplate> for bento::EmailTemplate {
+impl ToWit<wit::EmailTemplate> for bento_core::EmailTemplate {
     fn to_wit(self) -> wit::EmailTemplate {
         let a = self.attributes;
         wit::EmailTemplate {
@@ -506,7 +510,7 @@ impl ToWit<wit::EmailTemplate> for bento::EmailTemplate {
     }
 }
 
-impl ToWit<wit::Workflow> for bento::Workflow {
+impl ToWit<wit::Workflow> for bento_core::Workflow {
     fn to_wit(self) -> wit::Workflow {
         let a = self.attributes;
         wit::Workflow {
@@ -520,7 +524,7 @@ impl ToWit<wit::Workflow> for bento::Workflow {
     }
 }
 
-impl ToWit<wit::Location> for bento::Location {
+impl ToWit<wit::Location> for bento_core::Location {
     fn to_wit(self) -> wit::Location {
         wit::Location {
             request: self.request,
@@ -542,7 +546,7 @@ impl ToWit<wit::Location> for bento::Location {
     }
 }
 
-impl ToWit<wit::FormResponse> for bento::FormResponse {
+impl ToWit<wit::FormResponse> for bento_core::FormResponse {
     fn to_wit(self) -> wit::FormResponse {
         let a = self.attributes;
         let d = a.data;
@@ -565,7 +569,7 @@ impl ToWit<wit::FormResponse> for bento::FormResponse {
     }
 }
 
-impl ToWit<wit::Segment> for bento::Segment {
+impl ToWit<wit::Segment> for bento_core::Segment {
     fn to_wit(self) -> wit::Segment {
         let a = self.attributes;
         wit::Segment {
@@ -579,7 +583,7 @@ impl ToWit<wit::Segment> for bento::Segment {
     }
 }
 
-impl ToWit<wit::Author> for bento::Author {
+impl ToWit<wit::Author> for bento_core::Author {
     fn to_wit(self) -> wit::Author {
         let a = self.attributes;
         wit::Author {
@@ -591,7 +595,7 @@ impl ToWit<wit::Author> for bento::Author {
     }
 }
 
-impl ToWit<wit::SiteStats> for bento::SiteStats {
+impl ToWit<wit::SiteStats> for bento_core::SiteStats {
     fn to_wit(self) -> wit::SiteStats {
         wit::SiteStats {
             user_count: self.user_count,
@@ -601,7 +605,7 @@ impl ToWit<wit::SiteStats> for bento::SiteStats {
     }
 }
 
-impl ToWit<wit::ReportStats> for bento::ReportStats {
+impl ToWit<wit::ReportStats> for bento_core::ReportStats {
     fn to_wit(self) -> wit::ReportStats {
         wit::ReportStats {
             data: json(&self.data),
@@ -612,7 +616,7 @@ impl ToWit<wit::ReportStats> for bento::ReportStats {
     }
 }
 
-impl ToWit<wit::AdsStats> for bento::AdsStats {
+impl ToWit<wit::AdsStats> for bento_core::AdsStats {
     fn to_wit(self) -> wit::AdsStats {
         wit::AdsStats {
             dimension: self.dimension,
@@ -645,7 +649,7 @@ impl ToWit<wit::AdsStats> for bento::AdsStats {
     }
 }
 
-impl ToWit<wit::ValidationResult> for bento::ValidationResult {
+impl ToWit<wit::ValidationResult> for bento_core::ValidationResult {
     fn to_wit(self) -> wit::ValidationResult {
         wit::ValidationResult {
             valid: self.valid,
@@ -654,7 +658,7 @@ impl ToWit<wit::ValidationResult> for bento::ValidationResult {
     }
 }
 
-impl ToWit<wit::ModerationResult> for bento::ModerationResult {
+impl ToWit<wit::ModerationResult> for bento_core::ModerationResult {
     fn to_wit(self) -> wit::ModerationResult {
         wit::ModerationResult {
             valid: self.valid,
@@ -664,7 +668,7 @@ impl ToWit<wit::ModerationResult> for bento::ModerationResult {
     }
 }
 
-impl ToWit<wit::GenderResult> for bento::GenderResult {
+impl ToWit<wit::GenderResult> for bento_core::GenderResult {
     fn to_wit(self) -> wit::GenderResult {
         wit::GenderResult {
             gender: self.gender,
@@ -673,7 +677,7 @@ impl ToWit<wit::GenderResult> for bento::GenderResult {
     }
 }
 
-impl ToWit<wit::BlacklistResult> for bento::BlacklistResult {
+impl ToWit<wit::BlacklistResult> for bento_core::BlacklistResult {
     fn to_wit(self) -> wit::BlacklistResult {
         wit::BlacklistResult {
             query: self.query,
@@ -690,110 +694,204 @@ impl ToWit<String> for Value {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Chunked reports
+// Chunked runs
 
-/// What happened to a chunked batch, with each failed or partial chunk's original WIT records.
-pub struct Report<W> {
-    records: usize,
-    pub chunks: u32,
-    accepted: u64,
-    failed: u64,
-    /// `(index, offset, error, records)`.
-    failed_chunks: Vec<(u32, u32, wit::BentoError, Vec<W>)>,
-    /// `(index, offset, failed, records)`.
-    partial_chunks: Vec<(u32, u32, u64, Vec<W>)>,
+/// The WIT chunk options as the core's. `chunk-size: 0` is refused by the core.
+pub fn chunk_options(o: &wit::ChunkOptions) -> bento_core::ChunkOptions {
+    let wit::ChunkOptions {
+        chunk_size,
+        max_rate_limited_chunks,
+        deadline_ms,
+    } = *o;
+    let mut options = bento_core::ChunkOptions::default().concurrency(1);
+    if let Some(n) = chunk_size {
+        options = options.chunk_size(usize::try_from(n).unwrap_or(usize::MAX));
+    }
+    if let Some(n) = max_rate_limited_chunks {
+        options = options.max_rate_limited_chunks(Some(usize::try_from(n).unwrap_or(usize::MAX)));
+    }
+    options.deadline(deadline_ms.map(Duration::from_millis))
 }
 
-impl<W> Report<W> {
-    pub fn new(records: usize) -> Self {
-        Report {
+impl ToWit<wit::Delivery> for bento_core::Delivery {
+    fn to_wit(self) -> wit::Delivery {
+        match self {
+            bento_core::Delivery::NotSent => wit::Delivery::NotSent,
+            bento_core::Delivery::Rejected => wit::Delivery::Rejected,
+            bento_core::Delivery::MaybeReceived => wit::Delivery::MaybeReceived,
+        }
+    }
+}
+
+/// A failed chunk's parts, converted (shared by both report types).
+fn failed_parts<T: ToWit<W>, W>(
+    chunk: bento_core::FailedChunk<T>,
+) -> (u32, u32, wit::BentoError, wit::Delivery, bool, Vec<W>) {
+    let safe = chunk.safe_to_resend();
+    let bento_core::FailedChunk {
+        index,
+        offset,
+        error,
+        delivery,
+        idempotency: _,
+        records,
+    } = chunk;
+    (
+        small(index),
+        small(offset),
+        error.to_wit(),
+        delivery.to_wit(),
+        safe,
+        records.into_iter().map(ToWit::to_wit).collect(),
+    )
+}
+
+fn partial_parts<T: ToWit<W>, W>(chunk: bento_core::PartialChunk<T>) -> (u32, u32, u64, Vec<W>) {
+    let bento_core::PartialChunk {
+        index,
+        offset,
+        failed,
+        records,
+    } = chunk;
+    (
+        small(index),
+        small(offset),
+        failed,
+        records.into_iter().map(ToWit::to_wit).collect(),
+    )
+}
+
+impl ToWit<wit::ImportReport> for bento_core::BatchReport<bento_core::ImportSubscriberData> {
+    fn to_wit(self) -> wit::ImportReport {
+        let bento_core::BatchReport {
             records,
-            chunks: 0,
-            accepted: 0,
-            failed: 0,
-            failed_chunks: Vec::new(),
-            partial_chunks: Vec::new(),
-        }
-    }
-
-    /// Records one chunk: `counts` is the API's `(results, failed)` or the chunk's error.
-    pub fn record(&mut self, offset: usize, counts: Result<(u64, u64), Error>, records: Vec<W>) {
-        let index = self.chunks;
-        self.chunks = self.chunks.saturating_add(1);
-        match counts {
-            Ok((accepted, failed)) => {
-                self.accepted += accepted;
-                self.failed += failed;
-                if failed > 0 {
-                    self.partial_chunks
-                        .push((index, small(offset), failed, records));
-                }
-            }
-            Err(e) => self
-                .failed_chunks
-                .push((index, small(offset), e.to_wit(), records)),
-        }
-    }
-}
-
-impl Report<wit::ImportSubscriber> {
-    pub fn into_import_report(self) -> wit::ImportReport {
+            chunks,
+            accepted,
+            failed,
+            failed_chunks,
+            partial_chunks,
+            stopped,
+        } = self;
         wit::ImportReport {
-            records: self.records as u64,
-            chunks: self.chunks,
-            accepted: self.accepted,
-            failed: self.failed,
-            failed_chunks: self
-                .failed_chunks
+            records: records as u64,
+            chunks: small(chunks),
+            accepted,
+            failed,
+            failed_chunks: failed_chunks
                 .into_iter()
-                .map(|(index, offset, error, records)| wit::FailedImportChunk {
-                    index,
-                    offset,
-                    error,
-                    records,
+                .map(|c| {
+                    let (index, offset, error, delivery, safe_to_resend, records) = failed_parts(c);
+                    wit::FailedImportChunk {
+                        index,
+                        offset,
+                        error,
+                        delivery,
+                        safe_to_resend,
+                        records,
+                    }
                 })
                 .collect(),
-            partial_chunks: self
-                .partial_chunks
+            partial_chunks: partial_chunks
                 .into_iter()
-                .map(|(index, offset, failed, records)| wit::PartialImportChunk {
-                    index,
-                    offset,
-                    failed,
-                    records,
+                .map(|c| {
+                    let (index, offset, failed, records) = partial_parts(c);
+                    wit::PartialImportChunk {
+                        index,
+                        offset,
+                        failed,
+                        records,
+                    }
                 })
                 .collect(),
+            stopped: stopped.map(ToWit::to_wit),
         }
     }
 }
 
-impl Report<wit::Event> {
-    pub fn into_track_report(self) -> wit::TrackReport {
+impl ToWit<wit::TrackReport> for bento_core::BatchReport<bento_core::Event> {
+    fn to_wit(self) -> wit::TrackReport {
+        let bento_core::BatchReport {
+            records,
+            chunks,
+            accepted,
+            failed,
+            failed_chunks,
+            partial_chunks,
+            stopped,
+        } = self;
         wit::TrackReport {
-            records: self.records as u64,
-            chunks: self.chunks,
-            accepted: self.accepted,
-            failed: self.failed,
-            failed_chunks: self
-                .failed_chunks
+            records: records as u64,
+            chunks: small(chunks),
+            accepted,
+            failed,
+            failed_chunks: failed_chunks
                 .into_iter()
-                .map(|(index, offset, error, records)| wit::FailedEventChunk {
-                    index,
-                    offset,
-                    error,
-                    records,
+                .map(|c| {
+                    let (index, offset, error, delivery, safe_to_resend, records) = failed_parts(c);
+                    wit::FailedEventChunk {
+                        index,
+                        offset,
+                        error,
+                        delivery,
+                        safe_to_resend,
+                        records,
+                    }
                 })
                 .collect(),
-            partial_chunks: self
-                .partial_chunks
+            partial_chunks: partial_chunks
                 .into_iter()
-                .map(|(index, offset, failed, records)| wit::PartialEventChunk {
-                    index,
-                    offset,
-                    failed,
-                    records,
+                .map(|c| {
+                    let (index, offset, failed, records) = partial_parts(c);
+                    wit::PartialEventChunk {
+                        index,
+                        offset,
+                        failed,
+                        records,
+                    }
                 })
                 .collect(),
+            stopped: stopped.map(ToWit::to_wit),
+        }
+    }
+}
+
+/// A record of a failed chunk back as WIT (an empty custom-field map comes back as none).
+impl ToWit<wit::ImportSubscriber> for bento_core::ImportSubscriberData {
+    fn to_wit(self) -> wit::ImportSubscriber {
+        let bento_core::ImportSubscriberData {
+            email,
+            first_name,
+            last_name,
+            tags,
+            remove_tags,
+            custom_fields,
+        } = self;
+        wit::ImportSubscriber {
+            email,
+            first_name,
+            last_name,
+            tags,
+            remove_tags,
+            custom_fields: (!custom_fields.is_empty()).then(|| json(&custom_fields)),
+        }
+    }
+}
+
+impl ToWit<wit::Event> for bento_core::Event {
+    fn to_wit(self) -> wit::Event {
+        let bento_core::Event {
+            event_type,
+            email,
+            fields,
+            details,
+            date,
+        } = self;
+        wit::Event {
+            event_type,
+            email,
+            fields: opt_json(fields),
+            details: opt_json(details),
+            date,
         }
     }
 }

@@ -2,10 +2,10 @@
 //!
 //! A thin shell around `bento-core` (crate `bento`), which is sans-IO: for each call the
 //! component converts the WIT input ([`convert`]), lets the core validate it and build the
-//! `http::Request`, sends it over `wasi:http` ([`transport`]), and feeds the outcome back to
-//! the core's [`bento::Attempts`] (the untyped half of `bento::Exchange`), sleeping on
-//! `wasi:clocks` whenever the core asks for a retry. Validation, retry decisions and response
-//! parsing are the core's.
+//! `http::Request`, and runs it through the core's blocking driver ([`bento_core::driver`])
+//! with `wasi:http` as the transport ([`transport`]), sleeping on `wasi:clocks` whenever the
+//! core asks for a retry. Validation, retries and deadlines, the chunked runs and their
+//! reports, upsert and response parsing are the core's; this crate only maps types.
 //!
 //! Nothing here traps on any input or response: every failure is a `bento-error`. Free-form
 //! JSON arrives as text and bad text is an `invalid-input` error.
@@ -15,7 +15,7 @@
 mod convert;
 mod transport;
 
-use bento::{Attempts, Chunked, Config, Error, Operation, Step};
+use bento_core::{BatchReport, Chunked, Config, Error, Operation, driver};
 
 use crate::bindings::exports::bentonow::bento::api as wit;
 use crate::convert::{ToCore, ToWit};
@@ -37,31 +37,37 @@ pub struct Client {
 
 type WitResult<T> = Result<T, wit::BentoError>;
 
-impl Client {
-    /// Runs one operation: validate and build (core), send with retries, decode (core).
-    fn execute<O: Operation>(&self, op: &O) -> Result<O::Output, Error> {
-        let request = op.to_request(&self.config)?;
-        let response = self.send(request, op.idempotency())?;
-        op.decode(response.status(), response.body())
-            .map_err(|e| self.config.scrub(e))
+impl bento_core::Clock for Client {
+    fn now(&self) -> std::time::SystemTime {
+        transport::now()
     }
+    fn monotonic(&self) -> std::time::Duration {
+        transport::monotonic()
+    }
+    fn jitter(&self) -> f64 {
+        transport::jitter()
+    }
+}
 
-    /// The retry loop, shared by every operation: it only sees bytes, so the component carries
-    /// one copy of it rather than one per operation type (code size is the component's cost).
-    #[inline(never)]
+impl bento_core::Transport for Client {
     fn send(
         &self,
-        request: http::Request<Vec<u8>>,
-        idempotency: bento::Idempotency,
-    ) -> Result<http::Response<Vec<u8>>, Error> {
-        let mut attempts = Attempts::new(request, idempotency, &self.config);
-        loop {
-            let outcome = transport::send(attempts.request(), &self.config);
-            match attempts.on_response(outcome, transport::now(), transport::jitter()) {
-                Step::Retry(delay) => transport::sleep(delay),
-                Step::Done(result) => return result,
-            }
-        }
+        request: &http::Request<Vec<u8>>,
+        timeout: std::time::Duration,
+    ) -> Result<http::Response<Vec<u8>>, bento_core::TransportError> {
+        transport::send(request, &self.config, timeout)
+    }
+    fn sleep(&self, delay: std::time::Duration) {
+        transport::sleep(delay)
+    }
+}
+
+impl Client {
+    /// Runs one operation through the core's driver: validate and build, send with retries
+    /// within the deadline, decode. The retry loop is generic over the transport only, so the
+    /// component carries one copy of it for every operation (code size is its cost).
+    fn execute<O: Operation>(&self, op: &O) -> Result<O::Output, Error> {
+        driver::execute(self, &self.config, op)
     }
 
     /// Runs `op` (built from WIT input, which may itself be invalid) and converts the output.
@@ -75,38 +81,27 @@ impl Client {
             .map_err(|e| e.to_wit())
     }
 
-    /// The chunked driver: the core's chunking ([`bento::Chunks`], its chunk-size rule), one
-    /// request per chunk, in order. Each chunk keeps its original WIT records, so a failed
-    /// chunk gives back exactly what the caller passed in.
+    /// A chunked run through the core's driver. The WIT records are converted up front (a
+    /// record that is not even well-formed — bad JSON text — fails the call before anything
+    /// is sent); the core's own checks run per chunk, as on every surface.
     fn chunked<C, W>(
         &self,
         items: Vec<W>,
         options: &wit::ChunkOptions,
         name: &str,
-    ) -> Result<convert::Report<W>, Error>
+    ) -> Result<BatchReport<C::Item>, Error>
     where
         C: Chunked,
         W: ToCore<C::Item>,
     {
-        let size = bento::ChunkOptions {
-            chunk_size: options
-                .chunk_size
-                .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
-            concurrency: 1,
-        }
-        .effective_chunk_size(C::MAX_CHUNK)?;
-        let mut report = convert::Report::new(items.len());
-        for (_, offset, chunk) in bento::Chunks::new(items.into_iter(), size) {
-            let counts = chunk
-                .iter()
-                .enumerate()
-                .map(|(i, w)| w.to_core(&format_args!("{name}[{}]", offset + i)))
-                .collect::<Result<Vec<_>, Error>>()
-                .and_then(|items| self.execute(&C::from_chunk(items)))
-                .map(|output| C::counts(&output));
-            report.record(offset, counts, chunk);
-        }
-        Ok(report)
+        let items = convert::list(&items, name)?;
+        driver::run_chunked::<_, C>(
+            self,
+            &self.config,
+            items,
+            &convert::chunk_options(options),
+            None,
+        )
     }
 }
 
@@ -118,14 +113,14 @@ impl wit::GuestClient for Client {
     }
 
     fn track_events(&self, events: Vec<wit::Event>) -> WitResult<wit::BatchResult> {
-        self.call(convert::list(&events, "events").map(bento::TrackEvents::new))
+        self.call(convert::list(&events, "events").map(bento_core::TrackEvents::new))
     }
 
     fn track(&self, event: wit::Event) -> WitResult<wit::BatchResult> {
         self.call(
             event
                 .to_core(&"event")
-                .map(|e: bento::Event| bento::TrackEvents::new([e])),
+                .map(|e: bento_core::Event| bento_core::TrackEvents::new([e])),
         )
     }
 
@@ -133,25 +128,27 @@ impl wit::GuestClient for Client {
         &self,
         subscribers: Vec<wit::ImportSubscriber>,
     ) -> WitResult<wit::BatchResult> {
-        self.call(convert::list(&subscribers, "subscribers").map(bento::ImportSubscribers::new))
+        self.call(
+            convert::list(&subscribers, "subscribers").map(bento_core::ImportSubscribers::new),
+        )
     }
 
     fn find_subscriber(&self, email: String) -> WitResult<Option<wit::Subscriber>> {
-        self.call(Ok(bento::FindSubscriber::by_email(email)))
+        self.call(Ok(bento_core::FindSubscriber::by_email(email)))
     }
 
     fn find_subscriber_by_uuid(&self, uuid: String) -> WitResult<Option<wit::Subscriber>> {
-        self.call(Ok(bento::FindSubscriber::by_uuid(uuid)))
+        self.call(Ok(bento_core::FindSubscriber::by_uuid(uuid)))
     }
 
     fn create_subscriber(&self, email: String) -> WitResult<wit::Subscriber> {
-        self.call(Ok(bento::CreateSubscriber::new(email)))
+        self.call(Ok(bento_core::CreateSubscriber::new(email)))
     }
 
     fn subscriber_command(&self, commands: Vec<wit::Command>) -> WitResult<wit::BatchResult> {
         self.call(
-            convert::list::<_, bento::Command>(&commands, "commands")
-                .and_then(bento::SubscriberCommands::new),
+            convert::list::<_, bento_core::Command>(&commands, "commands")
+                .and_then(bento_core::SubscriberCommands::new),
         )
     }
 
@@ -160,27 +157,27 @@ impl wit::GuestClient for Client {
     }
 
     fn get_tags(&self) -> WitResult<Vec<wit::Tag>> {
-        self.call(Ok(bento::GetTags))
+        self.call(Ok(bento_core::GetTags))
     }
 
     fn create_tag(&self, name: String) -> WitResult<wit::Tag> {
-        self.call(Ok(bento::CreateTag::new(name)))
+        self.call(Ok(bento_core::CreateTag::new(name)))
     }
 
     fn delete_tag(&self, id: String, name: String) -> WitResult<String> {
-        self.call(Ok(bento::DeleteTag::new(id, name)))
+        self.call(Ok(bento_core::DeleteTag::new(id, name)))
     }
 
     fn get_fields(&self) -> WitResult<Vec<wit::CustomField>> {
-        self.call(Ok(bento::GetFields))
+        self.call(Ok(bento_core::GetFields))
     }
 
     fn create_field(&self, key: String) -> WitResult<wit::CustomField> {
-        self.call(Ok(bento::CreateField::new(key)))
+        self.call(Ok(bento_core::CreateField::new(key)))
     }
 
     fn get_broadcasts(&self) -> WitResult<Vec<wit::Broadcast>> {
-        self.call(Ok(bento::GetBroadcasts::new()))
+        self.call(Ok(bento_core::GetBroadcasts::new()))
     }
 
     fn list_broadcasts(&self, query: wit::BroadcastQuery) -> WitResult<Vec<wit::Broadcast>> {
@@ -191,23 +188,23 @@ impl wit::GuestClient for Client {
         &self,
         broadcasts: Vec<wit::BroadcastInput>,
     ) -> WitResult<wit::BroadcastCreateResult> {
-        self.call(convert::list(&broadcasts, "broadcasts").map(bento::CreateBroadcasts::new))
+        self.call(convert::list(&broadcasts, "broadcasts").map(bento_core::CreateBroadcasts::new))
     }
 
     fn send_emails(&self, emails: Vec<wit::Email>) -> WitResult<wit::BatchResult> {
         self.call(
             convert::list(&emails, "emails")
-                .and_then(bento::EmailBatch::new)
-                .map(bento::SendEmails::new),
+                .and_then(bento_core::EmailBatch::new)
+                .map(bento_core::SendEmails::new),
         )
     }
 
     fn get_sequences(&self) -> WitResult<Vec<wit::Sequence>> {
-        self.call(Ok(bento::GetSequences::new()))
+        self.call(Ok(bento_core::GetSequences::new()))
     }
 
     fn get_sequences_page(&self, page: u32) -> WitResult<Vec<wit::Sequence>> {
-        self.call(Ok(bento::GetSequences::page(page)))
+        self.call(Ok(bento_core::GetSequences::page(page)))
     }
 
     fn create_sequence_email(
@@ -218,16 +215,16 @@ impl wit::GuestClient for Client {
         self.call(
             email
                 .to_core(&"email")
-                .map(|email| bento::CreateSequenceEmail::new(sequence_id, email)),
+                .map(|email| bento_core::CreateSequenceEmail::new(sequence_id, email)),
         )
     }
 
     fn get_email_template(&self, id: String) -> WitResult<Option<wit::EmailTemplate>> {
-        self.call(Ok(bento::GetEmailTemplate::new(id)))
+        self.call(Ok(bento_core::GetEmailTemplate::new(id)))
     }
 
     fn update_email_template(&self, update: wit::TemplateUpdate) -> WitResult<wit::EmailTemplate> {
-        self.call(Ok(bento::UpdateEmailTemplate {
+        self.call(Ok(bento_core::UpdateEmailTemplate {
             id: update.id,
             subject: update.subject,
             html: update.html,
@@ -235,43 +232,43 @@ impl wit::GuestClient for Client {
     }
 
     fn get_workflows(&self) -> WitResult<Vec<wit::Workflow>> {
-        self.call(Ok(bento::GetWorkflows::new()))
+        self.call(Ok(bento_core::GetWorkflows::new()))
     }
 
     fn get_workflows_page(&self, page: u32) -> WitResult<Vec<wit::Workflow>> {
-        self.call(Ok(bento::GetWorkflows::page(page)))
+        self.call(Ok(bento_core::GetWorkflows::page(page)))
     }
 
     fn get_form_responses(&self, form_id: String) -> WitResult<Vec<wit::FormResponse>> {
-        self.call(Ok(bento::GetFormResponses::new(form_id)))
+        self.call(Ok(bento_core::GetFormResponses::new(form_id)))
     }
 
     fn get_segments(&self) -> WitResult<Vec<wit::Segment>> {
-        self.call(Ok(bento::GetSegments))
+        self.call(Ok(bento_core::GetSegments))
     }
 
     fn get_segment(&self, id: String) -> WitResult<Option<wit::Segment>> {
-        self.call(Ok(bento::GetSegment::new(id)))
+        self.call(Ok(bento_core::GetSegment::new(id)))
     }
 
     fn get_authors(&self) -> WitResult<Vec<wit::Author>> {
-        self.call(Ok(bento::GetAuthors))
+        self.call(Ok(bento_core::GetAuthors))
     }
 
     fn get_site_stats(&self) -> WitResult<wit::SiteStats> {
-        self.call(Ok(bento::GetSiteStats))
+        self.call(Ok(bento_core::GetSiteStats))
     }
 
     fn get_segment_stats(&self, segment_id: String) -> WitResult<wit::SiteStats> {
-        self.call(Ok(bento::GetSegmentStats::new(segment_id)))
+        self.call(Ok(bento_core::GetSegmentStats::new(segment_id)))
     }
 
     fn get_report_stats(&self, report_id: String) -> WitResult<wit::ReportStats> {
-        self.call(Ok(bento::GetReportStats::new(report_id)))
+        self.call(Ok(bento_core::GetReportStats::new(report_id)))
     }
 
     fn get_ads_stats(&self, query: wit::AdsQuery) -> WitResult<wit::AdsStats> {
-        self.call(Ok(bento::GetAdsStats {
+        self.call(Ok(bento_core::GetAdsStats {
             dimension: query.dimension,
             value: query.value,
             start_date: query.start_date,
@@ -281,16 +278,18 @@ impl wit::GuestClient for Client {
     }
 
     fn validate_email(&self, data: wit::ValidationInput) -> WitResult<wit::ValidationResult> {
-        self.call(Ok(bento::ValidateEmail::new(bento::ValidationData {
-            email: data.email,
-            name: data.name,
-            user_agent: data.user_agent,
-            ip: data.ip,
-        })))
+        self.call(Ok(bento_core::ValidateEmail::new(
+            bento_core::ValidationData {
+                email: data.email,
+                name: data.name,
+                user_agent: data.user_agent,
+                ip: data.ip,
+            },
+        )))
     }
 
     fn jesses_ruleset(&self, check: wit::JessesRulesetInput) -> WitResult<wit::ValidationResult> {
-        self.call(Ok(bento::JessesRuleset {
+        self.call(Ok(bento_core::JessesRuleset {
             email: check.email,
             block_free_providers: check.block_free_providers,
             wiggleroom: check.wiggleroom,
@@ -298,26 +297,28 @@ impl wit::GuestClient for Client {
     }
 
     fn moderate_content(&self, content: String) -> WitResult<wit::ModerationResult> {
-        self.call(Ok(bento::ModerateContent::new(content)))
+        self.call(Ok(bento_core::ModerateContent::new(content)))
     }
 
     fn get_gender(&self, name: String) -> WitResult<wit::GenderResult> {
-        self.call(Ok(bento::GetGender::new(name)))
+        self.call(Ok(bento_core::GetGender::new(name)))
     }
 
     fn geolocate_ip(&self, ip: String) -> WitResult<Option<wit::Location>> {
-        self.call(Ok(bento::GeolocateIp::new(ip)))
+        self.call(Ok(bento_core::GeolocateIp::new(ip)))
     }
 
     fn get_blacklist_status(&self, data: wit::BlacklistInput) -> WitResult<wit::BlacklistResult> {
-        self.call(Ok(bento::GetBlacklistStatus::new(bento::BlacklistData {
-            domain: data.domain,
-            ip: data.ip,
-        })))
+        self.call(Ok(bento_core::GetBlacklistStatus::new(
+            bento_core::BlacklistData {
+                domain: data.domain,
+                ip: data.ip,
+            },
+        )))
     }
 
     fn request_data_deletion(&self, email: String) -> WitResult<String> {
-        self.call(Ok(bento::RequestDataDeletion::new(email)))
+        self.call(Ok(bento_core::RequestDataDeletion::new(email)))
     }
 
     fn import_subscribers_chunked(
@@ -325,8 +326,8 @@ impl wit::GuestClient for Client {
         subscribers: Vec<wit::ImportSubscriber>,
         options: wit::ChunkOptions,
     ) -> WitResult<wit::ImportReport> {
-        self.chunked::<bento::ImportSubscribers, _>(subscribers, &options, "subscribers")
-            .map(convert::Report::into_import_report)
+        self.chunked::<bento_core::ImportSubscribers, _>(subscribers, &options, "subscribers")
+            .map(ToWit::to_wit)
             .map_err(|e| e.to_wit())
     }
 
@@ -335,8 +336,8 @@ impl wit::GuestClient for Client {
         events: Vec<wit::Event>,
         options: wit::ChunkOptions,
     ) -> WitResult<wit::TrackReport> {
-        self.chunked::<bento::TrackEvents, _>(events, &options, "events")
-            .map(convert::Report::into_track_report)
+        self.chunked::<bento_core::TrackEvents, _>(events, &options, "events")
+            .map(ToWit::to_wit)
             .map_err(|e| e.to_wit())
     }
 
@@ -344,8 +345,10 @@ impl wit::GuestClient for Client {
         &self,
         subscriber: wit::ImportSubscriber,
     ) -> WitResult<Option<wit::Subscriber>> {
-        let email = subscriber.email.clone();
-        self.import_subscribers(vec![subscriber])?;
-        self.find_subscriber(email)
+        subscriber
+            .to_core(&"subscriber")
+            .and_then(|s| driver::upsert_subscriber(self, &self.config, s))
+            .map(ToWit::to_wit)
+            .map_err(|e| e.to_wit())
     }
 }

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use bento::{Config, TransportError, TransportErrorKind};
+use bento_core::{Config, TransportError, TransportErrorKind};
 use wasip2::clocks::{monotonic_clock, wall_clock};
 use wasip2::http::outgoing_handler;
 use wasip2::http::types::{
@@ -31,6 +31,11 @@ pub fn jitter() -> f64 {
     (wasip2::random::random::get_random_u64() >> 11) as f64 / (1u64 << 53) as f64
 }
 
+/// The monotonic clock, for deadlines.
+pub fn monotonic() -> Duration {
+    Duration::from_nanos(monotonic_clock::now())
+}
+
 /// Sleeps on the monotonic clock (retry delays).
 pub fn sleep(delay: Duration) {
     monotonic_clock::subscribe_duration(nanos(delay)).block();
@@ -44,12 +49,14 @@ fn err(kind: TransportErrorKind, message: impl Into<String>) -> TransportError {
     TransportError::new(kind, message)
 }
 
-/// Sends `request` with the config's timeouts and response cap.
+/// Sends `request` within `timeout` (the core's budget for this attempt), with the config's
+/// connect timeout and response cap. Redirects are not followed: wasi:http hands the 3xx
+/// back and the core reports it.
 pub fn send(
     request: &http::Request<Vec<u8>>,
     config: &Config,
+    timeout: Duration,
 ) -> Result<http::Response<Vec<u8>>, TransportError> {
-    let timeout = config.timeout();
     // One deadline for the whole attempt: waiting for the head and reading the body.
     let deadline =
         monotonic_clock::subscribe_instant(monotonic_clock::now().saturating_add(nanos(timeout)));
@@ -57,7 +64,7 @@ pub fn send(
     let outgoing = build_request(request)?;
     let options = RequestOptions::new();
     // A host may not support a timeout (it answers Err); the overall deadline still applies.
-    let _ = options.set_connect_timeout(Some(nanos(config.connect_timeout())));
+    let _ = options.set_connect_timeout(Some(nanos(config.connect_timeout().min(timeout))));
     let _ = options.set_first_byte_timeout(Some(nanos(timeout)));
     let _ = options.set_between_bytes_timeout(Some(nanos(timeout)));
 
@@ -223,7 +230,7 @@ fn read_response(
             }
             // Only what the core reads: parsing arbitrary names into `http::HeaderName` would
             // link http's header tables (17 KB of the component) for headers nobody looks at.
-            if let Some(known) = bento::RESPONSE_HEADERS
+            if let Some(known) = bento_core::RESPONSE_HEADERS
                 .iter()
                 .find(|h| name.eq_ignore_ascii_case(h.as_str()))
             {

@@ -5,9 +5,22 @@
 //! a caller can stream a million rows from a file: only the chunks in flight are in memory.
 //! Each chunk is serialized once and sent (with retries per the policy); the [`BatchReport`]
 //! adds up the API's counters and, for every chunk that failed after its retries, gives back
-//! its error **and its records**, so exactly those can be retried.
+//! its error, **what is known about its delivery** ([`Delivery`]) **and its records**, so
+//! exactly those can be retried — freely when they were not sent or were rejected, and after
+//! thought when they may have been received (imports are upserts and safe to resend; events
+//! and emails are not).
+//!
+//! An answer whose counters do not add up to the records sent (`{}` for 1,000 events) is a
+//! [`Error::Decode`] for that chunk, never a silent success. A run stops sending at the first
+//! error no later chunk can survive (401, 403, an unknown author), after
+//! [`ChunkOptions::max_rate_limited_chunks`] consecutive rate-limited chunks, or when the
+//! [`ChunkOptions::deadline`] has passed; the records it did not send are reported as
+//! [`Delivery::NotSent`] with the cause.
 
 use std::fmt;
+use std::time::Duration;
+
+use http::StatusCode;
 
 use crate::broadcasts::{BroadcastCreateResult, BroadcastData, CreateBroadcasts};
 use crate::commands::{Command, SubscriberCommands};
@@ -16,6 +29,7 @@ use crate::error::Error;
 use crate::events::{Event, TrackEvents};
 use crate::model::BatchResult;
 use crate::operation::Operation;
+use crate::retry::Idempotency;
 use crate::subscribers::{ImportSubscriberData, ImportSubscribers};
 use crate::validate::limits;
 
@@ -31,6 +45,46 @@ pub trait Chunked: Operation + Sized {
     fn into_items(self) -> Vec<Self::Item>;
     /// `(accepted, failed)` of a successful answer.
     fn counts(output: &Self::Output) -> (u64, u64);
+    /// Records in this chunk.
+    fn record_count(&self) -> usize;
+}
+
+/// A batch answer's counters: `(accepted, failed)`.
+pub trait Counts {
+    /// `(results, failed)` as the API reported them.
+    fn counts(&self) -> (u64, u64);
+}
+
+impl Counts for BatchResult {
+    fn counts(&self) -> (u64, u64) {
+        (self.results, self.failed)
+    }
+}
+
+impl Counts for BroadcastCreateResult {
+    fn counts(&self) -> (u64, u64) {
+        (self.results, self.failed)
+    }
+}
+
+/// A decoded batch answer, refused when its counters do not account for exactly the `sent`
+/// records (a `200 {}` would otherwise read as "0 accepted, 0 failed" and lose them all).
+pub(crate) fn checked<T: Counts>(
+    decoded: Result<T, Error>,
+    status: StatusCode,
+    sent: usize,
+) -> Result<T, Error> {
+    let answer = decoded?;
+    let (accepted, failed) = answer.counts();
+    if accepted.checked_add(failed) != Some(sent as u64) {
+        return Err(Error::Decode {
+            status: status.as_u16(),
+            message: format!(
+                "the answer's counters do not add up: {accepted} accepted and {failed} failed of {sent} records sent"
+            ),
+        });
+    }
+    Ok(answer)
 }
 
 macro_rules! chunked {
@@ -44,8 +98,11 @@ macro_rules! chunked {
             fn into_items(self) -> Vec<$item> {
                 self.$field
             }
+            fn record_count(&self) -> usize {
+                self.$field.len()
+            }
             fn counts(output: &$out) -> (u64, u64) {
-                (output.results, output.failed)
+                Counts::counts(output)
             }
         }
     };
@@ -75,21 +132,32 @@ chunked!(
     BroadcastCreateResult
 );
 
-/// How to chunk and how many chunks to have in flight.
+/// How to chunk, how many chunks to have in flight, and when to give up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ChunkOptions {
     /// Records per request (capped at the API's limit). `None`: the API's limit.
     pub chunk_size: Option<usize>,
     /// Requests in flight at once (async client; the blocking client sends one at a time).
+    /// The first chunk always goes alone, so a wrong key costs one request.
     pub concurrency: usize,
+    /// Stop sending after this many consecutive chunks failed with a rate limit (after their
+    /// own retries); `None` never stops for that. Default 3.
+    pub max_rate_limited_chunks: Option<usize>,
+    /// Stop sending chunks once this long has passed since the run started; `None` (the
+    /// default) has no limit. A chunk already sent is finished (within the per-call
+    /// deadline of the configuration).
+    pub deadline: Option<Duration>,
 }
 
 impl Default for ChunkOptions {
-    /// Full chunks, 4 in flight.
+    /// Full chunks, 4 in flight, stop after 3 consecutive rate-limited chunks, no deadline.
     fn default() -> Self {
         ChunkOptions {
             chunk_size: None,
             concurrency: 4,
+            max_rate_limited_chunks: Some(3),
+            deadline: None,
         }
     }
 }
@@ -103,6 +171,16 @@ impl ChunkOptions {
     /// `n` requests in flight (at least 1).
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = n;
+        self
+    }
+    /// Stop after `n` consecutive rate-limited chunks (`None`: never).
+    pub fn max_rate_limited_chunks(mut self, n: Option<usize>) -> Self {
+        self.max_rate_limited_chunks = n;
+        self
+    }
+    /// Stop sending chunks after `deadline` (`None`: no limit).
+    pub fn deadline(mut self, deadline: Option<Duration>) -> Self {
+        self.deadline = deadline;
         self
     }
 
@@ -119,19 +197,95 @@ impl ChunkOptions {
     pub fn effective_concurrency(&self) -> usize {
         self.concurrency.max(1)
     }
+
+    fn validate(&self) -> Result<(), Error> {
+        if self.max_rate_limited_chunks == Some(0) {
+            return Err(Error::invalid(
+                "max_rate_limited_chunks",
+                "must be at least 1 (or none)",
+            ));
+        }
+        if self.deadline.is_some_and(|d| d.is_zero()) {
+            return Err(Error::invalid("deadline", "must be greater than zero"));
+        }
+        Ok(())
+    }
 }
 
-/// A chunk that failed after its retries: the error and the records it carried.
+/// What is known about a failed chunk's delivery: it decides whether resending its records
+/// can create duplicates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Delivery {
+    /// Certainly not received: invalid input, no connection, or the run stopped before
+    /// sending it. Safe to resend.
+    NotSent,
+    /// The server answered with an error status and did not act on it (401, 403, 404, 422,
+    /// 429, a redirect). Safe to resend once the cause is fixed.
+    Rejected,
+    /// It may have been received and acted on: a timeout or a dropped connection after the
+    /// request was written, a 5xx, or an answer that could not be read. Resend only records of
+    /// idempotent operations (imports are upserts; events and emails are not).
+    MaybeReceived,
+}
+
+impl Delivery {
+    /// What `error` says about the request's delivery.
+    pub fn of(error: &Error) -> Delivery {
+        match error {
+            Error::InvalidInput { .. } => Delivery::NotSent,
+            Error::Transport { kind, .. } if kind.never_sent() => Delivery::NotSent,
+            Error::Transport { .. } | Error::Decode { .. } => Delivery::MaybeReceived,
+            Error::Api { status, .. } if *status >= 500 => Delivery::MaybeReceived,
+            // AuthorNotAuthorized is a 500, but the API refused the email before queueing it.
+            Error::NotAuthorized { .. }
+            | Error::AuthorNotAuthorized
+            | Error::RateLimit { .. }
+            | Error::Api { .. } => Delivery::Rejected,
+        }
+    }
+
+    /// Whether resending is safe for an operation with `idempotency`.
+    pub fn safe_to_resend(self, idempotency: Idempotency) -> bool {
+        match self {
+            Delivery::NotSent | Delivery::Rejected => true,
+            Delivery::MaybeReceived => idempotency == Idempotency::Idempotent,
+        }
+    }
+}
+
+impl fmt::Display for Delivery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Delivery::NotSent => "not sent",
+            Delivery::Rejected => "rejected by the server",
+            Delivery::MaybeReceived => "may have been received",
+        })
+    }
+}
+
+/// A chunk that failed after its retries (or was not sent): the error, what is known about
+/// its delivery, and the records it carried.
 #[derive(Debug)]
 pub struct FailedChunk<T> {
     /// The chunk's position (0-based).
     pub index: usize,
     /// The position of its first record in the input.
     pub offset: usize,
-    /// Why it failed.
+    /// Why it failed (for a chunk the run did not send: the error that stopped the run).
     pub error: Error,
+    /// Whether it was sent, rejected, or may have been received.
+    pub delivery: Delivery,
+    /// Whether the operation is safe to repeat (imports: yes; events, emails: no).
+    pub idempotency: Idempotency,
     /// Its records, to retry or inspect.
     pub records: Vec<T>,
+}
+
+impl<T> FailedChunk<T> {
+    /// Whether its records can be resent without risking duplicates.
+    pub fn safe_to_resend(&self) -> bool {
+        self.delivery.safe_to_resend(self.idempotency)
+    }
 }
 
 /// A chunk the API accepted with a non-zero `failed` count. The API does not say which of its
@@ -154,16 +308,18 @@ pub struct PartialChunk<T> {
 pub struct BatchReport<T> {
     /// Records read from the input.
     pub records: usize,
-    /// Requests made (one per chunk).
+    /// Chunks formed from the input (sent or not).
     pub chunks: usize,
     /// The API's `results`, summed.
     pub accepted: u64,
     /// The API's `failed`, summed over successful chunks.
     pub failed: u64,
-    /// Chunks that failed after retries, in input order.
+    /// Chunks that failed after retries or were not sent, in input order.
     pub failed_chunks: Vec<FailedChunk<T>>,
     /// Chunks the API accepted only in part, in input order.
     pub partial_chunks: Vec<PartialChunk<T>>,
+    /// Why the run stopped sending before the end of the input, if it did.
+    pub stopped: Option<Error>,
 }
 
 impl<T> Default for BatchReport<T> {
@@ -175,6 +331,7 @@ impl<T> Default for BatchReport<T> {
             failed: 0,
             failed_chunks: Vec::new(),
             partial_chunks: Vec::new(),
+            stopped: None,
         }
     }
 }
@@ -198,6 +355,29 @@ impl<T> BatchReport<T> {
             .collect()
     }
 
+    /// Takes out the records of failed chunks that can be resent without risking duplicates
+    /// (see [`FailedChunk::safe_to_resend`]).
+    pub fn into_resendable_records(self) -> Vec<T> {
+        self.failed_chunks
+            .into_iter()
+            .filter(FailedChunk::safe_to_resend)
+            .flat_map(|c| c.records)
+            .collect()
+    }
+
+    /// Records accounted for: accepted, failed in part, or in a failed chunk. Equal to
+    /// `records` for every finished report.
+    pub fn accounted(&self) -> usize {
+        let failed: usize = self.failed_chunks.iter().map(|c| c.records.len()).sum();
+        let partial: usize = self.partial_chunks.iter().map(|c| c.records.len()).sum();
+        let partial_accepted: u64 = self
+            .partial_chunks
+            .iter()
+            .map(|c| c.records.len() as u64 - c.failed.min(c.records.len() as u64))
+            .sum();
+        (self.accepted - partial_accepted) as usize + partial + failed
+    }
+
     /// Records one finished chunk (for custom drivers of [`Chunked`] operations).
     pub fn record<C: Chunked<Item = T>>(
         &mut self,
@@ -206,6 +386,8 @@ impl<T> BatchReport<T> {
         op: C,
         result: Result<C::Output, Error>,
     ) {
+        self.records += op.record_count();
+        self.chunks += 1;
         match result {
             Ok(output) => {
                 let (accepted, failed) = C::counts(&output);
@@ -223,10 +405,32 @@ impl<T> BatchReport<T> {
             Err(error) => self.failed_chunks.push(FailedChunk {
                 index,
                 offset,
+                delivery: Delivery::of(&error),
+                idempotency: op.idempotency(),
                 error,
                 records: op.into_items(),
             }),
         }
+    }
+
+    /// Records a chunk that was not sent because of `cause`.
+    pub fn record_not_sent<C: Chunked<Item = T>>(
+        &mut self,
+        index: usize,
+        offset: usize,
+        op: C,
+        cause: Error,
+    ) {
+        self.records += op.record_count();
+        self.chunks += 1;
+        self.failed_chunks.push(FailedChunk {
+            index,
+            offset,
+            delivery: Delivery::NotSent,
+            idempotency: op.idempotency(),
+            error: cause,
+            records: op.into_items(),
+        });
     }
 
     /// Sorts the failed and partial chunks into input order.
@@ -234,6 +438,139 @@ impl<T> BatchReport<T> {
         self.failed_chunks.sort_by_key(|c| c.index);
         self.partial_chunks.sort_by_key(|c| c.index);
         self
+    }
+}
+
+/// How far a chunked run has come (handed to the progress callback after every chunk).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Progress {
+    /// Chunks finished (sent and answered, failed, or skipped).
+    pub chunks_done: usize,
+    /// Records in those chunks.
+    pub records_done: usize,
+    /// Records the API accepted so far.
+    pub accepted: u64,
+    /// Records not accepted so far: the API's `failed` plus the records of failed chunks.
+    pub failed: u64,
+}
+
+/// The bookkeeping of one chunked run, shared by every driver: the report, the brake and the
+/// stop on errors no later chunk can survive. Sans-IO: the driver passes the monotonic time.
+#[derive(Debug)]
+pub struct ChunkRun<T> {
+    report: BatchReport<T>,
+    size: usize,
+    started: Duration,
+    deadline: Option<Duration>,
+    max_rate_limited: Option<usize>,
+    rate_limited_in_a_row: usize,
+    stop: Option<Error>,
+    progress: Progress,
+}
+
+impl<T> ChunkRun<T> {
+    /// Starts a run at the monotonic time `now` for an operation whose per-request limit is
+    /// `max_chunk`. Invalid options are an error (nothing is sent).
+    pub fn new(options: &ChunkOptions, max_chunk: usize, now: Duration) -> Result<Self, Error> {
+        options.validate()?;
+        Ok(ChunkRun {
+            report: BatchReport::default(),
+            size: options.effective_chunk_size(max_chunk)?,
+            started: now,
+            deadline: options.deadline,
+            max_rate_limited: options.max_rate_limited_chunks,
+            rate_limited_in_a_row: 0,
+            stop: None,
+            progress: Progress::default(),
+        })
+    }
+
+    /// Records per chunk.
+    pub fn chunk_size(&self) -> usize {
+        self.size
+    }
+
+    /// Whether the next chunk may be sent at the monotonic time `now`; the error is why not.
+    pub fn admit(&mut self, now: Duration) -> Result<(), Error> {
+        if self.stop.is_none()
+            && let Some(deadline) = self.deadline
+            && now.saturating_sub(self.started) >= deadline
+        {
+            self.stop = Some(Error::Transport {
+                kind: crate::error::TransportErrorKind::Deadline,
+                message: format!(
+                    "the run's deadline of {} s passed before this chunk was sent",
+                    deadline.as_secs_f64()
+                ),
+            });
+        }
+        match &self.stop {
+            Some(cause) => {
+                if self.report.stopped.is_none() {
+                    self.report.stopped = Some(cause.clone());
+                }
+                Err(cause.clone())
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Records a chunk that was sent.
+    pub fn finish<C: Chunked<Item = T>>(
+        &mut self,
+        index: usize,
+        offset: usize,
+        op: C,
+        result: Result<C::Output, Error>,
+    ) {
+        let len = op.record_count();
+        match &result {
+            Ok(output) => {
+                let (accepted, failed) = C::counts(output);
+                self.progress.accepted += accepted;
+                self.progress.failed += failed;
+                self.rate_limited_in_a_row = 0;
+            }
+            Err(error) => {
+                self.progress.failed += len as u64;
+                if matches!(error, Error::RateLimit { .. }) {
+                    self.rate_limited_in_a_row += 1;
+                    if self
+                        .max_rate_limited
+                        .is_some_and(|max| self.rate_limited_in_a_row >= max)
+                    {
+                        self.stop.get_or_insert_with(|| error.clone());
+                    }
+                } else {
+                    self.rate_limited_in_a_row = 0;
+                }
+                if error.is_fatal_for_batch() {
+                    self.stop.get_or_insert_with(|| error.clone());
+                }
+            }
+        }
+        self.progress.chunks_done += 1;
+        self.progress.records_done += len;
+        self.report.record(index, offset, op, result);
+    }
+
+    /// Records a chunk that [`ChunkRun::admit`] refused.
+    pub fn skip<C: Chunked<Item = T>>(&mut self, index: usize, offset: usize, op: C, cause: Error) {
+        let len = op.record_count();
+        self.progress.failed += len as u64;
+        self.progress.chunks_done += 1;
+        self.progress.records_done += len;
+        self.report.record_not_sent(index, offset, op, cause);
+    }
+
+    /// The progress so far.
+    pub fn progress(&self) -> Progress {
+        self.progress
+    }
+
+    /// The finished report, chunks in input order.
+    pub fn into_report(self) -> BatchReport<T> {
+        self.report.finish()
     }
 }
 
@@ -247,7 +584,11 @@ impl<T> fmt::Display for BatchReport<T> {
             self.accepted,
             self.failed,
             self.failed_chunks.len()
-        )
+        )?;
+        match &self.stopped {
+            Some(cause) => write!(f, " (stopped early: {cause})"),
+            None => Ok(()),
+        }
     }
 }
 

@@ -316,5 +316,5 @@ operation! {
         }
         RequestSpec::post("/batch/broadcasts").json(&Body { broadcasts: &self.broadcasts })?.build(config)
     }
-    decode(status, body) { decode_json(status, body) }
+    decode(self, status, body) { crate::batch::checked(decode_json(status, body), status, self.broadcasts.len()) }
 }

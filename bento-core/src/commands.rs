@@ -7,7 +7,7 @@
 //! `add_field` needs it, because its query is a `{key, value}` object:
 //!
 //! ```
-//! use bento::{Command, CommandData, CommandType};
+//! use bento_core::{Command, CommandData, CommandType};
 //! let typed = Command::AddField { email: "u@x.io".into(), key: "plan".into(), value: "pro".into() };
 //! let guide = CommandData { command: CommandType::AddTag, email: "u@x.io".into(), query: "vip".into() };
 //! # let _ = (typed, guide);
@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use crate::error::Error;
 use crate::model::BatchResult;
-use crate::operation::{RequestSpec, decode_json, operation};
+use crate::operation::{RequestSpec, decode_json};
 use crate::validate::{self, Item, limits};
 
 /// The command names of the API.
@@ -186,7 +186,7 @@ impl Serialize for Command {
     }
 }
 
-/// Anything [`crate::Client::subscriber_command`] accepts: a [`Command`] or the guide's
+/// Anything `bento::Client::subscriber_command` accepts: a [`Command`] or the guide's
 /// [`CommandData`].
 pub trait IntoCommand {
     /// Converts, or explains why it cannot (nothing is sent then).
@@ -269,14 +269,37 @@ struct Body<'a> {
     command: &'a [Command],
 }
 
-operation! {
-    SubscriberCommands => BatchResult, Idempotent,
-    request(self, config) {
+impl crate::operation::Operation for SubscriberCommands {
+    type Output = BatchResult;
+
+    /// Commands are idempotent (adding a tag twice leaves one tag) — except
+    /// `add_tag_via_event`, which records a `$tag` event and so triggers automations again
+    /// when repeated: a batch holding one is never re-sent after it may have been received.
+    fn idempotency(&self) -> crate::retry::Idempotency {
+        if self
+            .commands
+            .iter()
+            .any(|c| matches!(c, Command::AddTagViaEvent { .. }))
+        {
+            crate::retry::Idempotency::NotIdempotent
+        } else {
+            crate::retry::Idempotency::Idempotent
+        }
+    }
+
+    fn to_request(&self, config: &crate::config::Config) -> Result<http::Request<Vec<u8>>, Error> {
         validate::batch_size("command", self.commands.len(), limits::COMMANDS)?;
         for (i, c) in self.commands.iter().enumerate() {
             c.validate(Item::new("command", i))?;
         }
-        RequestSpec::post("/fetch/commands").json(&Body { command: &self.commands })?.build(config)
+        RequestSpec::post("/fetch/commands")
+            .json(&Body {
+                command: &self.commands,
+            })?
+            .build(config)
     }
-    decode(status, body) { decode_json(status, body) }
+
+    fn decode(&self, status: http::StatusCode, body: &[u8]) -> Result<BatchResult, Error> {
+        crate::batch::checked(decode_json(status, body), status, self.commands.len())
+    }
 }

@@ -13,6 +13,8 @@ pub const DEFAULT_BASE_URL: &str = "https://app.bentonow.com/api/v1";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default overall deadline of one call: every attempt and every wait between them.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(120);
 /// The default cap on a response body (the API's largest answers are list pages).
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
@@ -30,6 +32,7 @@ pub struct Config {
     pub(crate) authorization: String,
     pub(crate) timeout: Duration,
     pub(crate) connect_timeout: Duration,
+    pub(crate) deadline: Option<Duration>,
     pub(crate) max_response_bytes: usize,
     pub(crate) retry: RetryPolicy,
 }
@@ -44,6 +47,7 @@ impl fmt::Debug for Config {
             .field("user_agent", &self.user_agent)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
+            .field("deadline", &self.deadline)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("retry", &self.retry)
             .finish()
@@ -107,6 +111,20 @@ impl Config {
     pub fn connect_timeout(&self) -> Duration {
         self.connect_timeout
     }
+    /// The overall deadline of one call (every attempt and every wait), if any.
+    pub fn deadline(&self) -> Option<Duration> {
+        self.deadline
+    }
+
+    /// The same configuration with another overall deadline per call (`None`: no limit
+    /// beyond the per-attempt timeout and the retry policy). Zero is refused.
+    pub fn with_deadline(mut self, deadline: Option<Duration>) -> Result<Config, Error> {
+        if deadline.is_some_and(|d| d.is_zero()) {
+            return Err(Error::invalid("deadline", "must be greater than zero"));
+        }
+        self.deadline = deadline;
+        Ok(self)
+    }
     /// The cap on a response body; transports fail larger ones.
     pub fn max_response_bytes(&self) -> usize {
         self.max_response_bytes
@@ -126,7 +144,7 @@ impl Config {
 /// Builds a [`Config`]. Every argument takes `impl Into<String>`.
 ///
 /// ```
-/// use bento::ConfigBuilder;
+/// use bento_core::ConfigBuilder;
 /// use std::time::Duration;
 ///
 /// let config = ConfigBuilder::new()
@@ -136,7 +154,7 @@ impl Config {
 ///     .timeout(Duration::from_secs(10))
 ///     .build()?;
 /// assert!(!format!("{config:?}").contains("sk_live_456"));
-/// # Ok::<(), bento::Error>(())
+/// # Ok::<(), bento_core::Error>(())
 /// ```
 #[derive(Clone, Default)]
 pub struct ConfigBuilder {
@@ -147,6 +165,7 @@ pub struct ConfigBuilder {
     user_agent: Option<String>,
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
+    deadline: Option<Option<Duration>>,
     max_response_bytes: Option<usize>,
     retry: Option<RetryPolicy>,
 }
@@ -206,6 +225,18 @@ impl ConfigBuilder {
         self.connect_timeout = Some(timeout);
         self
     }
+    /// The overall deadline of one call, covering every attempt and every wait between
+    /// retries (default [`DEFAULT_DEADLINE`], 120 s). A `Retry-After` that would end past it
+    /// returns the rate-limit error at once.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(Some(deadline));
+        self
+    }
+    /// No overall deadline: a call may take up to the retries' timeouts and waits.
+    pub fn no_deadline(mut self) -> Self {
+        self.deadline = Some(None);
+        self
+    }
     /// The cap on a response body (default 16 MiB).
     pub fn max_response_bytes(mut self, bytes: usize) -> Self {
         self.max_response_bytes = Some(bytes);
@@ -242,6 +273,10 @@ impl ConfigBuilder {
                 "must be greater than zero",
             ));
         }
+        let deadline = self.deadline.unwrap_or(Some(DEFAULT_DEADLINE));
+        if deadline.is_some_and(|d| d.is_zero()) {
+            return Err(Error::invalid("deadline", "must be greater than zero"));
+        }
         let max_response_bytes = self
             .max_response_bytes
             .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES);
@@ -268,6 +303,7 @@ impl ConfigBuilder {
             authorization,
             timeout,
             connect_timeout,
+            deadline,
             max_response_bytes,
             retry,
         })
@@ -308,6 +344,11 @@ fn validate_base_url(url: &str) -> Result<String, Error> {
     }
     if uri.query().is_some() {
         return Err(Error::invalid(FIELD, "must not have a query string"));
+    }
+    // `http::Uri` keeps a `#fragment` in the path; with one, every request path would land
+    // inside the fragment and every call would go to the base path.
+    if url.contains('#') {
+        return Err(Error::invalid(FIELD, "must not have a #fragment"));
     }
     match uri.scheme_str() {
         Some("https") => {}
@@ -382,6 +423,8 @@ mod tests {
             "not a url",
             "https://pk:sk@app.bentonow.com/api/v1",
             "/api/v1",
+            "https://app.bentonow.com/api/v1#frag",
+            "http://127.0.0.1:1/api/v1#",
         ] {
             assert!(
                 matches!(

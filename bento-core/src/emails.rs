@@ -25,7 +25,10 @@ pub struct EmailData {
     /// `true` sends even to unsubscribed recipients; use it for receipts and resets only.
     pub transactional: bool,
     /// Liquid variables.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::model::sorted_opt"
+    )]
     pub personalizations: Option<JsonMap>,
 }
 
@@ -107,5 +110,5 @@ operation! {
         }
         RequestSpec::post("/batch/emails").json(&Body { emails: &self.emails })?.build(config)
     }
-    decode(status, body) { decode_json(status, body) }
+    decode(self, status, body) { crate::batch::checked(decode_json(status, body), status, self.emails.len()) }
 }

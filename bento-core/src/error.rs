@@ -110,6 +110,8 @@ pub enum TransportErrorKind {
     Io,
     /// The response was larger than `Config::max_response_bytes`.
     ResponseTooLarge,
+    /// The call's (or the chunked run's) deadline passed before this attempt could start.
+    Deadline,
     /// Anything else the transport reported.
     Other,
 }
@@ -128,6 +130,7 @@ impl fmt::Display for TransportErrorKind {
             TransportErrorKind::Timeout => "timeout",
             TransportErrorKind::Io => "io",
             TransportErrorKind::ResponseTooLarge => "response too large",
+            TransportErrorKind::Deadline => "deadline",
             TransportErrorKind::Other => "other",
         })
     }
@@ -191,26 +194,25 @@ impl Error {
         }
     }
 
-    /// The same error with every occurrence of `secrets` in its texts replaced by `<redacted>`.
+    /// The same error with every occurrence of `secrets` in its texts replaced by `<redacted>`
+    /// (whole tokens only: a one-letter secret does not mangle `refused`), then every text
+    /// capped at [`MAX_MESSAGE_CHARS`] — in that order, so no part of a secret survives a cut.
     /// The exchange applies it with the secret key and the Authorization header, so a server
     /// (or proxy) that echoes credentials cannot put them into an error message.
     pub fn without_secrets(self, secrets: &[&str]) -> Error {
-        let scrub = |text: String| {
-            secrets.iter().filter(|s| !s.is_empty()).fold(text, |t, s| {
-                if t.contains(*s) {
-                    t.replace(*s, "<redacted>")
-                } else {
-                    t
-                }
-            })
-        };
+        let scrub = |text: String| cap(replace_tokens(text, secrets));
+        self.map_texts(scrub)
+    }
+
+    /// The same error with `f` applied to every text it carries.
+    fn map_texts(self, f: impl Fn(String) -> String) -> Error {
         match self {
             Error::InvalidInput { field, reason } => Error::InvalidInput {
-                field: scrub(field),
-                reason: scrub(reason),
+                field: f(field),
+                reason: f(reason),
             },
             Error::NotAuthorized { message } => Error::NotAuthorized {
-                message: scrub(message),
+                message: f(message),
             },
             Error::Api {
                 status,
@@ -219,25 +221,37 @@ impl Error {
                 retry_after,
             } => Error::Api {
                 status,
-                message: scrub(message),
+                message: f(message),
                 field_errors: field_errors
                     .into_iter()
+                    .take(MAX_FIELD_ERRORS)
                     .map(|fe| FieldError {
-                        field: fe.field.map(scrub),
-                        message: scrub(fe.message),
+                        field: fe.field.map(&f),
+                        message: f(fe.message),
                     })
                     .collect(),
                 retry_after,
             },
             Error::Transport { kind, message } => Error::Transport {
                 kind,
-                message: scrub(message),
+                message: f(message),
             },
             Error::Decode { status, message } => Error::Decode {
                 status,
-                message: scrub(message),
+                message: f(message),
             },
             other @ (Error::AuthorNotAuthorized | Error::RateLimit { .. }) => other,
+        }
+    }
+
+    /// Whether no later request of a batch can succeed after this error: wrong keys (401),
+    /// forbidden (403), an author who may not send. A chunked run stops at the first.
+    pub fn is_fatal_for_batch(&self) -> bool {
+        match self {
+            Error::NotAuthorized { .. } | Error::AuthorNotAuthorized => true,
+            Error::Api { status, .. } => *status == 403,
+            Error::InvalidInput { field, .. } => field.starts_with("config"),
+            _ => false,
         }
     }
 
@@ -249,6 +263,59 @@ impl Error {
             _ => false,
         }
     }
+}
+
+/// The longest text an error carries (server messages, decode errors, transport details).
+pub const MAX_MESSAGE_CHARS: usize = 300;
+/// The most `{"errors": [..]}` entries an error keeps.
+const MAX_FIELD_ERRORS: usize = 20;
+
+/// Cuts `text` to [`MAX_MESSAGE_CHARS`] characters (marking the cut with `…`).
+pub(crate) fn cap(text: String) -> String {
+    match text.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((at, _)) => {
+            let mut cut = text;
+            cut.truncate(at);
+            cut.push('…');
+            cut
+        }
+        None => text,
+    }
+}
+
+/// Replaces each whole-token occurrence of a secret with `<redacted>`: the characters around
+/// it must not be letters, digits, `_` or `-`, so a short secret cannot mangle words while a
+/// secret inside `key=…&` or quotes is still caught.
+fn replace_tokens(text: String, secrets: &[&str]) -> String {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
+    let mut text = text;
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        if !text.contains(*secret) {
+            continue;
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text.as_str();
+        let mut prev: Option<char> = None;
+        while let Some(at) = rest.find(*secret) {
+            let before = rest[..at]
+                .chars()
+                .next_back()
+                .or(if at == 0 { prev } else { None });
+            let after = rest[at + secret.len()..].chars().next();
+            let bounded = !before.is_some_and(is_word) && !after.is_some_and(is_word);
+            out.push_str(&rest[..at]);
+            if bounded {
+                out.push_str("<redacted>");
+            } else {
+                out.push_str(secret);
+            }
+            prev = secret.chars().next_back();
+            rest = &rest[at + secret.len()..];
+        }
+        out.push_str(rest);
+        text = out;
+    }
+    text
 }
 
 struct RetryAfterSuffix(Option<Duration>);
@@ -286,9 +353,21 @@ pub fn redact(text: &str) -> String {
 fn push_token(out: &mut String, token: &str) {
     // Any `@` with something before it and a dot after it: wider than an address, so that no
     // part of a token (say `a@b.c` inside ``a@b.c`x@``) survives.
-    let looks_like_email = token
-        .match_indices('@')
-        .any(|(i, _)| i > 0 && token[i + 1..].contains('.'));
+    // Percent-decoded too (twice, for a URL inside a URL): a server page that echoes the
+    // request URL shows `email=jane%40acme.io`.
+    let has_address = |t: &str| {
+        t.match_indices('@')
+            .any(|(i, _)| i > 0 && t[i + 1..].contains('.'))
+    };
+    let looks_like_email = has_address(token)
+        || (token.contains('%') && {
+            let once = percent_encoding::percent_decode_str(token).decode_utf8_lossy();
+            has_address(&once)
+                || (once.contains('%')
+                    && has_address(
+                        &percent_encoding::percent_decode_str(&once).decode_utf8_lossy(),
+                    ))
+        });
     out.push_str(if looks_like_email { "<email>" } else { token });
 }
 
@@ -313,6 +392,45 @@ mod tests {
         assert_eq!(redact("ünïcode jane@acme.io ✓"), "ünïcode <email> ✓");
         // Found by the `redact` fuzz target: a valid address inside a longer token.
         assert_eq!(redact("f@a.b1can.x9`9.co.uk@\""), "<email>\"");
+        // A page echoing the request URL (issue 11, finding 5).
+        assert_eq!(
+            redact("Not found: /fetch/subscribers?email=jane%40acme.io"),
+            "Not found: <email>"
+        );
+        assert_eq!(redact("email=jane%40acme%2Eio x"), "<email> x");
+    }
+
+    #[test]
+    fn secrets_are_scrubbed_as_whole_tokens_before_the_cut() {
+        let e = Error::Transport {
+            kind: TransportErrorKind::Connect,
+            message: "Connection refused".into(),
+        };
+        // A one-letter secret must not mangle words.
+        assert_eq!(e.clone().without_secrets(&["s"]), e);
+        let e = Error::Api {
+            status: 500,
+            message: format!("{}key=sk_live_1&x \"sk_live_1\"", "x ".repeat(140)),
+            field_errors: vec![],
+            retry_after: None,
+        };
+        match e.without_secrets(&["sk_live_1"]) {
+            Error::Api { message, .. } => {
+                assert!(!message.contains("sk_live"), "{message}");
+                assert!(message.chars().count() <= MAX_MESSAGE_CHARS + 1);
+            }
+            other => panic!("{other:?}"),
+        }
+        // A secret crossing the cut: scrubbed first, so no prefix of it survives.
+        let long = format!("{}sk_live_secret_value", "y ".repeat(145));
+        let e = Error::Decode {
+            status: 200,
+            message: long,
+        };
+        match e.without_secrets(&["sk_live_secret_value"]) {
+            Error::Decode { message, .. } => assert!(!message.contains("sk_live"), "{message}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::validate::{self, Field, Item, limits};
 /// An event as the guide writes it: a struct literal.
 ///
 /// ```
-/// use bento::EventData;
+/// use bento_core::EventData;
 /// use std::collections::HashMap;
 /// let mut details = HashMap::new();
 /// details.insert("url".to_string(), serde_json::json!("/home"));
@@ -34,10 +34,16 @@ pub struct EventData {
     /// The subscriber; created if unknown.
     pub email: String,
     /// Custom fields written to the subscriber (flat).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::model::sorted_opt"
+    )]
     pub fields: Option<JsonMap>,
     /// Event details, available in Liquid as `{{ event.details.* }}`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::model::sorted_opt"
+    )]
     pub details: Option<JsonMap>,
 }
 
@@ -50,10 +56,16 @@ pub struct Event {
     /// The subscriber; created if unknown.
     pub email: String,
     /// Custom fields written to the subscriber (flat).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::model::sorted_opt"
+    )]
     pub fields: Option<JsonMap>,
     /// Event details.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::model::sorted_opt"
+    )]
     pub details: Option<JsonMap>,
     /// When it happened (ISO-8601); defaults to the time Bento receives it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -182,11 +194,14 @@ impl Event {
             let value = self.details.as_ref().and_then(|d| d.get("value"));
             if let Some(value) = value {
                 match value.get("amount") {
-                    Some(a) if a.is_i64() || a.is_u64() => {}
+                    Some(a)
+                        if a.as_i64().is_some_and(|c| {
+                            c.unsigned_abs() <= limits::MAX_AMOUNT_CENTS as u64
+                        }) => {}
                     _ => {
                         return Err(Error::invalid(
                             field.at("details.value.amount").name(),
-                            "must be an integer amount in cents",
+                            "must be an integer amount in cents, at most 10^15 either way",
                         ));
                     }
                 }
@@ -241,5 +256,5 @@ operation! {
         }
         RequestSpec::post("/batch/events").json(&Body { events: &self.events })?.build(config)
     }
-    decode(status, body) { decode_json(status, body) }
+    decode(self, status, body) { crate::batch::checked(decode_json(status, body), status, self.events.len()) }
 }

@@ -1,34 +1,35 @@
-//! # bento — the Bento email-marketing API for Rust
+//! # bento-core — the Bento email-marketing API, sans-IO
 //!
-//! One implementation of the [Bento](https://bentonow.com) API client, shipped as this
-//! library, as a WASI component and as a native library for Python, Kotlin and Swift.
+//! The core of the [Bento](https://bentonow.com) API client that ships as the `bento` crate
+//! (async and blocking clients), as a WASI component and as a native library for Python,
+//! Kotlin and Swift. Applications depend on `bento`; this crate is for transports.
 //!
 //! ## What the core promises
 //!
-//! The core of this crate is **sans-IO**: every API operation (one type per endpoint, grouped
-//! in one module per API area) turns its input into a plain `http::Request<Vec<u8>>` and a plain
-//! `http::Response<Vec<u8>>` into a typed result or an [`Error`]. The core
+//! Every API operation (one type per endpoint, grouped in one module per API area) turns its
+//! input into a plain `http::Request<Vec<u8>>` and a plain `http::Response<Vec<u8>>` into a
+//! typed result or an [`Error`]. The core
 //!
 //! - opens no sockets, speaks no TLS, and reads **no clock, no randomness and no environment**
 //!   (the crate's `clippy.toml` forbids `Instant::now`, `SystemTime::now`, `std::env::var`,
-//!   `RandomState::new` and `thread::sleep`; only the transports and [`Config::from_env`] opt
-//!   out, explicitly);
+//!   `RandomState::new` and `thread::sleep`; only [`Config::from_env`] opts out, explicitly),
+//!   and depends on no transport crate (no reqwest, ureq, tokio or hyper: a CI step checks
+//!   `cargo tree`);
 //! - validates every input **before** a request exists ([`Error::InvalidInput`] names the field
 //!   and the rule; nothing is sent);
 //! - decides retries as a pure function ([`RetryPolicy::decide`]); time and jitter are passed in;
+//! - owns every helper built on sending: the retry loop with its deadline, chunked runs with a
+//!   report that loses no record, paging and upsert, written once per colour over
+//!   [`driver::Transport`] and [`driver::AsyncTransport`];
 //! - never panics on a response, whatever its status, headers or body;
 //! - never puts the secret key or a subscriber's email in `Debug` output or an error message.
 //!
-//! With `default-features = false` only the core is built; it compiles for `wasm32-wasip2`.
-//!
-//! The transports are thin drivers around [`Exchange`]: [`Client`] (async, reqwest + tokio,
-//! feature `async`) and [`blocking::Client`] (ureq, feature `blocking`). Both are on by
-//! default, have the same methods, and share one TLS stack (rustls with ring).
+//! It compiles for `wasm32-wasip2` and `wasm32-unknown-unknown`.
 //!
 //! ## Example
 //!
 //! ```
-//! use bento::{ConfigBuilder, Event, EventData, Exchange, Step, TrackEvents};
+//! use bento_core::{ConfigBuilder, Event, EventData, Exchange, Step, TrackEvents};
 //! use std::time::SystemTime;
 //!
 //! let config = ConfigBuilder::new()
@@ -50,6 +51,8 @@
 //! assert_eq!(request.method(), "POST");
 //! assert_eq!(request.uri(), "https://app.bentonow.com/api/v1/batch/events?site_uuid=site-789");
 //! assert_eq!(request.headers()["user-agent"], "bento-rust-site-789");
+//! // The credentials never show in `Debug`.
+//! assert!(!format!("{request:?}").contains("Basic"));
 //!
 //! // Any transport sends it; the answer goes back through the core.
 //! let response = http::Response::builder().status(200).body(br#"{"results":2}"#.to_vec())?;
@@ -61,22 +64,6 @@
 //! let err = Exchange::new(&bad, &config).unwrap_err();
 //! assert_eq!(err.to_string(), "invalid input: events[0].email: is not a valid email address");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
-//!
-//! With a transport (`features = ["async"]`, the default):
-//!
-//! ```no_run
-//! use bento::{Client, ConfigBuilder, ImportSubscriberData, ChunkOptions};
-//!
-//! # async fn run() -> Result<(), bento::Error> {
-//! let client = Client::new(ConfigBuilder::new()
-//!     .publishable_key("pk").secret_key("sk").site_uuid("site").build()?)?;
-//! let rows = (0..10_000).map(|i| ImportSubscriberData::new(format!("user{i}@example.com")));
-//! let report = client.import_subscribers_chunked(rows, ChunkOptions::default()).await?;
-//! for chunk in &report.failed_chunks {
-//!     eprintln!("chunk {} failed ({}): {} records to retry", chunk.index, chunk.error, chunk.records.len());
-//! }
-//! # Ok(()) }
 //! ```
 //!
 //! ## Not offered
@@ -92,7 +79,6 @@
 
 mod config;
 mod error;
-#[cfg(any(feature = "async", feature = "blocking"))]
 mod methods;
 mod model;
 mod operation;
@@ -104,6 +90,7 @@ pub mod batch;
 pub mod broadcasts;
 pub mod commands;
 pub mod data_deletion;
+pub mod driver;
 pub mod emails;
 pub mod events;
 pub mod experimental;
@@ -119,37 +106,32 @@ pub mod tags;
 pub mod templates;
 pub mod workflows;
 
-#[cfg(any(feature = "async", feature = "blocking"))]
-mod transport;
-
-#[cfg(feature = "async")]
-mod client;
-#[cfg(feature = "async")]
-pub use client::Client;
-
-#[cfg(feature = "blocking")]
-pub mod blocking;
-
 pub use config::{
-    Config, ConfigBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_TIMEOUT,
+    Config, ConfigBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };
 pub use error::{
-    AUTHOR_NOT_AUTHORIZED, Error, FieldError, TransportError, TransportErrorKind, redact,
+    AUTHOR_NOT_AUTHORIZED, Error, FieldError, MAX_MESSAGE_CHARS, TransportError,
+    TransportErrorKind, redact,
 };
+pub use methods::{HELPERS, OPERATIONS};
 pub use model::{BatchResult, JsonMap, JsonObjectError, Resource, json_object_from_str};
 pub use operation::{Attempts, Exchange, Operation, RESPONSE_HEADERS, Step, error_from_response};
 pub use retry::{AttemptOutcome, Idempotency, RetryDecision, RetryPolicy, parse_retry_after};
 pub use validate::{is_valid_email, limits};
 
 pub use authors::{Author, AuthorAttributes, GetAuthors};
-pub use batch::{BatchReport, ChunkOptions, Chunked, Chunks, FailedChunk, PartialChunk};
+pub use batch::{
+    BatchReport, ChunkOptions, ChunkRun, Chunked, Chunks, Counts, Delivery, FailedChunk,
+    PartialChunk, Progress,
+};
 pub use broadcasts::{
     Broadcast, BroadcastAttributes, BroadcastCreateResult, BroadcastData, BroadcastSender,
     BroadcastStatus, BroadcastType, CreateBroadcasts, GetBroadcasts,
 };
 pub use commands::{Command, CommandData, CommandType, IntoCommand, SubscriberCommands};
 pub use data_deletion::RequestDataDeletion;
+pub use driver::{AsyncTransport, Clock, Transport};
 pub use emails::{EmailBatch, EmailData, SendEmails};
 pub use events::{Event, EventData, Purchase, TrackEvents};
 pub use experimental::{
@@ -159,6 +141,7 @@ pub use experimental::{
 };
 pub use fields::{CreateField, Field, FieldAttributes, GetFields};
 pub use forms::{FormResponse, GetFormResponses};
+pub use paging::{MAX_PAGES, PageWalker, Paged};
 pub use search::{DateRange, SearchResult, SearchSubscribers};
 pub use segments::{GetSegment, GetSegments, Segment};
 pub use sequences::{CreateSequenceEmail, DelayInterval, GetSequences, Sequence, SequenceEmail};
@@ -172,8 +155,3 @@ pub use subscribers::{
 pub use tags::{CreateTag, DeleteTag, DeleteTagResult, GetTags, Tag, TagAttributes};
 pub use templates::{EmailTemplate, GetEmailTemplate, UpdateEmailTemplate};
 pub use workflows::{GetWorkflows, Workflow};
-
-/// The README's Rust samples, compiled as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-struct ReadmeDoctests;

@@ -1,9 +1,13 @@
-//! The one list of client methods. `bento::Client` (async) and `bento::blocking::Client`
-//! expand it with their own `execute`, so the two clients cannot drift apart.
+//! The one list of client methods. `bento_core::Client` (async) and `bento_core::blocking::Client`
+//! expand it with their own `execute`, so the two clients cannot drift apart; the list of
+//! names ([`crate::OPERATIONS`]) comes from the same macro, and the WIT and FFI parity tests
+//! check every surface against it.
 
 /// Calls `$callback!` with every one-request method: its docs, name, arguments, output and the
 /// operation it runs. Arguments are plain Rust; the operation expression may use `?` (its
 /// errors are input errors, raised before any I/O).
+#[macro_export]
+#[doc(hidden)]
 macro_rules! for_each_method {
     ($callback:ident) => {
         $callback! {
@@ -109,4 +113,25 @@ macro_rules! for_each_method {
         }
     };
 }
-pub(crate) use for_each_method;
+
+macro_rules! method_names {
+    ($( $(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*) -> $out:ty = $op:expr; )*) => {
+        /// The name of every one-request method of the clients, in the order of the API areas.
+        /// The WIT interface and the FFI object are checked against it (the helpers —
+        /// chunked runs, paging, upsert — are listed in [`HELPERS`]).
+        pub const OPERATIONS: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+for_each_method!(method_names);
+
+/// The helpers every surface offers beside [`OPERATIONS`].
+pub const HELPERS: &[&str] = &[
+    "import_subscribers_chunked",
+    "track_events_chunked",
+    "send_emails_chunked",
+    "subscriber_commands_chunked",
+    "upsert_subscriber",
+    "all_broadcasts",
+    "all_sequences",
+    "all_workflows",
+];

@@ -10,6 +10,27 @@ use serde::{Deserialize, Deserializer, Serialize};
 /// A free-form JSON object (custom fields, event details, personalizations).
 pub type JsonMap = std::collections::HashMap<String, serde_json::Value>;
 
+/// Serializes a [`JsonMap`] with its keys in order, so the same input always gives the same
+/// bytes (a `HashMap` iterates in a per-process random order). The guide's struct literals
+/// (`custom_fields: HashMap::new()`) fix the type as `HashMap`, so the order is the keys',
+/// not the caller's insertion order; nested objects are `serde_json::Map`s, already sorted.
+pub(crate) fn sorted<S: serde::Serializer>(map: &JsonMap, s: S) -> Result<S::Ok, S::Error> {
+    let mut entries: Vec<(&String, &serde_json::Value)> = map.iter().collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    s.collect_map(entries)
+}
+
+/// [`sorted`] for an optional map.
+pub(crate) fn sorted_opt<S: serde::Serializer>(
+    map: &Option<JsonMap>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match map {
+        Some(map) => sorted(map, s),
+        None => s.serialize_none(),
+    }
+}
+
 /// Why text that must be a JSON object was refused by [`json_object_from_str`].
 #[derive(Debug)]
 pub enum JsonObjectError {

@@ -6,7 +6,7 @@
 //! with the time and a jitter value, and either sleeps and sends again or returns the result.
 //!
 //! ```
-//! use bento::{ConfigBuilder, Exchange, Step, tags::GetTags};
+//! use bento_core::{ConfigBuilder, Exchange, Step, tags::GetTags};
 //! use std::time::SystemTime;
 //!
 //! let config = ConfigBuilder::new().publishable_key("pk").secret_key("sk").site_uuid("site").build()?;
@@ -99,15 +99,44 @@ impl<'a, O: Operation> Exchange<'a, O> {
         self.attempts.retries()
     }
 
+    /// Starts the configured deadline at the transport's monotonic time `monotonic` (see
+    /// [`Attempts::started`]).
+    pub fn started(mut self, monotonic: Duration) -> Self {
+        self.attempts = self.attempts.started(monotonic);
+        self
+    }
+
+    /// The time budget of the next attempt (see [`Attempts::attempt_timeout`]).
+    pub fn attempt_timeout(&self, monotonic: Duration) -> Result<Duration, Error> {
+        self.attempts.attempt_timeout(monotonic)
+    }
+
     /// Feeds the outcome of one attempt. `now` and `jitter` (in `[0, 1)`) are the transport's;
-    /// the core reads neither a clock nor randomness.
+    /// the core reads neither a clock nor randomness. No deadline is applied: see
+    /// [`Exchange::on_outcome`].
     pub fn on_response(
         &mut self,
         outcome: Result<Response<Vec<u8>>, TransportError>,
         now: SystemTime,
         jitter: f64,
     ) -> Step<O::Output> {
-        match self.attempts.on_response(outcome, now, jitter) {
+        self.on_outcome(outcome, now, None, jitter)
+    }
+
+    /// Feeds the outcome of one attempt, with the transport's monotonic time so that no
+    /// retry is scheduled past the configured deadline.
+    pub fn on_outcome(
+        &mut self,
+        outcome: Result<Response<Vec<u8>>, TransportError>,
+        now: SystemTime,
+        monotonic: Option<Duration>,
+        jitter: f64,
+    ) -> Step<O::Output> {
+        let step = match monotonic {
+            Some(m) => self.attempts.on_outcome(outcome, now, m, jitter),
+            None => self.attempts.on_response(outcome, now, jitter),
+        };
+        match step {
             Step::Retry(delay) => Step::Retry(delay),
             Step::Done(Ok(response)) => Step::Done(
                 self.op
@@ -130,6 +159,8 @@ pub struct Attempts<'a> {
     request: Request<Vec<u8>>,
     idempotency: Idempotency,
     retries: u32,
+    /// The monotonic time the first attempt started, once the transport said it.
+    started: Option<Duration>,
 }
 
 impl<'a> Attempts<'a> {
@@ -140,7 +171,52 @@ impl<'a> Attempts<'a> {
             request,
             idempotency,
             retries: 0,
+            started: None,
         }
+    }
+
+    /// Starts the configured deadline ([`Config::deadline`]) at the transport's monotonic
+    /// time `monotonic` (any fixed origin).
+    pub fn started(mut self, monotonic: Duration) -> Self {
+        self.started = Some(monotonic);
+        self
+    }
+
+    /// The time budget of the next attempt at the monotonic time `monotonic`: the per-attempt
+    /// timeout, cut to what is left of the deadline. An error when the deadline has passed
+    /// (nothing more may be sent).
+    pub fn attempt_timeout(&self, monotonic: Duration) -> Result<Duration, Error> {
+        let per_attempt = self.config.timeout;
+        match self.time_left(monotonic) {
+            None => Ok(per_attempt),
+            Some(left) if left.is_zero() => Err(Error::Transport {
+                kind: crate::error::TransportErrorKind::Deadline,
+                message: format!(
+                    "the call's deadline of {} s passed",
+                    self.config.deadline.unwrap_or_default().as_secs_f64()
+                ),
+            }),
+            Some(left) => Ok(per_attempt.min(left)),
+        }
+    }
+
+    fn time_left(&self, monotonic: Duration) -> Option<Duration> {
+        let (deadline, started) = (self.config.deadline?, self.started?);
+        Some(deadline.saturating_sub(monotonic.saturating_sub(started)))
+    }
+
+    /// Feeds the outcome of one attempt like [`Attempts::on_response`], and never schedules
+    /// a retry that would start past the deadline: a `Retry-After` (or backoff) longer than
+    /// what is left returns the error at once.
+    pub fn on_outcome(
+        &mut self,
+        outcome: Result<Response<Vec<u8>>, TransportError>,
+        now: SystemTime,
+        monotonic: Duration,
+        jitter: f64,
+    ) -> Step<Response<Vec<u8>>> {
+        let left = self.time_left(monotonic);
+        self.step(outcome, now, jitter, left)
     }
 
     /// The request to send (the same one on every attempt).
@@ -163,6 +239,16 @@ impl<'a> Attempts<'a> {
         now: SystemTime,
         jitter: f64,
     ) -> Step<Response<Vec<u8>>> {
+        self.step(outcome, now, jitter, None)
+    }
+
+    fn step(
+        &mut self,
+        outcome: Result<Response<Vec<u8>>, TransportError>,
+        now: SystemTime,
+        jitter: f64,
+        time_left: Option<Duration>,
+    ) -> Step<Response<Vec<u8>>> {
         let attempt = match &outcome {
             Ok(response) => AttemptOutcome::from_parts(response.status(), response.headers()),
             Err(e) => AttemptOutcome::Transport(e.kind),
@@ -171,6 +257,14 @@ impl<'a> Attempts<'a> {
             self.config
                 .retry
                 .decide(self.idempotency, self.retries, attempt, now, jitter);
+        // A retry that could not start before the deadline is not scheduled: the caller gets
+        // this attempt's error now rather than after a pointless wait.
+        let decision = match decision {
+            RetryDecision::RetryAfter(delay) if time_left.is_some_and(|left| delay >= left) => {
+                RetryDecision::Stop
+            }
+            other => other,
+        };
         match decision {
             RetryDecision::RetryAfter(delay) => {
                 self.retries += 1;
@@ -194,7 +288,7 @@ impl<'a> Attempts<'a> {
 /// [`Attempts::on_response`] and [`error_from_response`]). A transport may pass every header;
 /// one that pays for parsing header names (the WASI component, where the parser's tables are
 /// code size) passes just these.
-pub const RESPONSE_HEADERS: &[http::HeaderName] = &[header::RETRY_AFTER];
+pub const RESPONSE_HEADERS: &[http::HeaderName] = &[header::RETRY_AFTER, header::LOCATION];
 
 /// Classifies a non-2xx response. `now` turns an HTTP-date `Retry-After` into a duration (when
 /// absent, only delay-seconds are understood).
@@ -207,6 +301,22 @@ pub fn error_from_response(response: &Response<Vec<u8>>, now: Option<SystemTime>
         .and_then(|v| parse_retry_after(v, now.unwrap_or(SystemTime::UNIX_EPOCH)))
         // Without a clock an HTTP-date cannot be resolved; don't report a bogus huge wait.
         .filter(|d| now.is_some() || *d < Duration::from_secs(365 * 24 * 3600));
+    if response.status().is_redirection() {
+        // Never followed (the transports are configured not to): a redirect would re-send
+        // the credentials, or turn a POST into a GET whose 200 looks like success.
+        let to = response
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(location_origin)
+            .unwrap_or_else(|| "nowhere (no Location header)".to_owned());
+        return Error::Api {
+            status,
+            message: format!("the server redirected to {to}; redirects are not followed"),
+            field_errors: Vec::new(),
+            retry_after,
+        };
+    }
     let body = ErrorBody::parse(response.body());
     if body.message.as_deref() == Some(AUTHOR_NOT_AUTHORIZED) {
         return Error::AuthorNotAuthorized;
@@ -228,6 +338,22 @@ pub fn error_from_response(response: &Response<Vec<u8>>, now: Option<SystemTime>
             field_errors: body.field_errors,
             retry_after,
         },
+    }
+}
+
+/// The scheme and host of a `Location` (never its path or query, which may hold an email),
+/// or `a relative location` when it has none.
+fn location_origin(location: &str) -> String {
+    match location.parse::<http::Uri>() {
+        Ok(uri) => match (uri.scheme_str(), uri.authority()) {
+            (Some(scheme), Some(authority)) => {
+                // Drop any `user:password@` part.
+                let host = authority.as_str().rsplit('@').next().unwrap_or_default();
+                redact(&crate::error::cap(format!("{scheme}://{host}")))
+            }
+            _ => "a relative location on the same server".to_owned(),
+        },
+        Err(_) => "an invalid location".to_owned(),
     }
 }
 
@@ -309,15 +435,16 @@ impl ErrorBody {
     }
 }
 
-/// At most 200 characters of a body, whitespace collapsed and emails redacted.
+/// At most 200 characters of a body, whitespace collapsed and emails redacted — redacted
+/// before the cut, so an address crossing it cannot survive in part.
 fn snippet(text: &str) -> String {
     const MAX: usize = 200;
-    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let collapsed = redact(&text.split_whitespace().collect::<Vec<_>>().join(" "));
     let mut out: String = collapsed.chars().take(MAX).collect();
     if collapsed.chars().count() > MAX {
         out.push('…');
     }
-    redact(&out)
+    out
 }
 
 /// Drops `<...>` markup so an HTML error page reads as its text.
@@ -335,6 +462,9 @@ fn strip_tags(text: &str) -> String {
             _ => {}
         }
         if out.len() > 4096 {
+            // Drop the token the cut went through: half an address would not be redacted.
+            let keep = out.rfind(char::is_whitespace).unwrap_or(0);
+            out.truncate(keep);
             break;
         }
     }
@@ -384,6 +514,16 @@ impl RequestSpec {
     pub(crate) fn json(mut self, body: &impl Serialize) -> Result<Self, Error> {
         let bytes = serde_json::to_vec(body)
             .map_err(|e| Error::invalid("body", format!("cannot be serialized as JSON: {e}")))?;
+        if bytes.len() > crate::validate::limits::MAX_REQUEST_BYTES {
+            return Err(Error::invalid(
+                "body",
+                format!(
+                    "is {} bytes, over the limit of {} bytes; send fewer or smaller records",
+                    bytes.len(),
+                    crate::validate::limits::MAX_REQUEST_BYTES
+                ),
+            ));
+        }
         self.body = Some((bytes, "application/json"));
         Ok(self)
     }
@@ -412,7 +552,13 @@ impl RequestSpec {
         let mut builder = Request::builder()
             .method(self.method)
             .uri(uri)
-            .header(header::AUTHORIZATION, header_value(&config.authorization)?)
+            .header(header::AUTHORIZATION, {
+                // Sensitive: `Debug` of the request (and of anything holding it) prints
+                // `Sensitive` instead of the credentials, and HTTP/2 never indexes it.
+                let mut value = header_value(&config.authorization)?;
+                value.set_sensitive(true);
+                value
+            })
             .header(header::USER_AGENT, header_value(&config.user_agent)?)
             .header(header::ACCEPT, "application/json");
         let body = match self.body {
@@ -441,6 +587,12 @@ pub(crate) fn path_segment(field: &str, id: &str) -> Result<String, Error> {
     if id.is_empty() {
         return Err(Error::invalid(field, "must not be blank"));
     }
+    // `.` and `..` are unreserved, so encoding leaves them as they are, and every URL
+    // resolver (reqwest's included) would then climb the path: `delete_tag("..")` became
+    // `DELETE /fetch/`.
+    if id == "." || id == ".." {
+        return Err(Error::invalid(field, "must not be `.` or `..`"));
+    }
     // Everything but RFC 3986's unreserved characters, so ids such as `sequence_8fk2` stay
     // readable while `/`, `?` or spaces cannot change the route.
     const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
@@ -461,7 +613,9 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
 ) -> Result<T, Error> {
     serde_json::from_slice(body).map_err(|e| Error::Decode {
         status: status.as_u16(),
-        message: redact(&format!("unexpected response body: {e}")),
+        // serde_json quotes the offending value in full (a 15 MB string would make a 15 MB
+        // message): redact, then cap.
+        message: crate::error::cap(redact(&format!("unexpected response body: {e}"))),
     })
 }
 
@@ -547,6 +701,17 @@ macro_rules! operation {
         request($self_:ident, $config:ident) $build:block
         decode($status:ident, $body:ident) $decode:block
     ) => {
+        $crate::operation::operation! {
+            $ty => $out, $idem,
+            request($self_, $config) $build
+            decode(self, $status, $body) $decode
+        }
+    };
+    (
+        $ty:ty => $out:ty, $idem:ident,
+        request($self_:ident, $config:ident) $build:block
+        decode($dself:ident, $status:ident, $body:ident) $decode:block
+    ) => {
         impl $crate::operation::Operation for $ty {
             type Output = $out;
             fn idempotency(&self) -> $crate::retry::Idempotency {
@@ -557,7 +722,7 @@ macro_rules! operation {
                 $config: &$crate::config::Config,
             ) -> Result<http::Request<Vec<u8>>, $crate::error::Error> $build
             fn decode(
-                &self,
+                &$dself,
                 $status: http::StatusCode,
                 $body: &[u8],
             ) -> Result<$out, $crate::error::Error> $decode
@@ -712,5 +877,13 @@ mod tests {
             path_segment("sequence_id", "  ").unwrap_err(),
             Error::invalid("sequence_id", "must not be blank")
         );
+        for dots in [".", "..", " .. "] {
+            assert_eq!(
+                path_segment("id", dots).unwrap_err(),
+                Error::invalid("id", "must not be `.` or `..`")
+            );
+        }
+        assert_eq!(path_segment("id", "...").unwrap(), "...");
+        assert_eq!(path_segment("id", "a..b").unwrap(), "a..b");
     }
 }

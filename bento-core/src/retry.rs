@@ -156,7 +156,9 @@ impl RetryPolicy {
                     TransportErrorKind::Timeout | TransportErrorKind::Io => {
                         idempotent && self.retry_transport_errors
                     }
-                    TransportErrorKind::ResponseTooLarge | TransportErrorKind::Other => false,
+                    TransportErrorKind::ResponseTooLarge
+                    | TransportErrorKind::Deadline
+                    | TransportErrorKind::Other => false,
                 };
                 (retryable, None)
             }

@@ -59,7 +59,7 @@ pub struct ImportSubscriberData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remove_tags: Option<String>,
     /// Custom fields (flat keys).
-    #[serde(flatten)]
+    #[serde(flatten, serialize_with = "crate::model::sorted")]
     pub custom_fields: JsonMap,
 }
 
@@ -135,7 +135,7 @@ operation! {
             .json(&ImportBody { subscribers: &self.subscribers })?
             .build(config)
     }
-    decode(status, body) { decode_json(status, body) }
+    decode(self, status, body) { crate::batch::checked(decode_json(status, body), status, self.subscribers.len()) }
 }
 
 /// `GET /fetch/subscribers?email=..` or `?uuid=..`: `None` when there is no such subscriber.

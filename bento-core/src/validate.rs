@@ -17,6 +17,11 @@ pub mod limits {
     pub const BROADCASTS: usize = 100;
     /// `/fetch/commands`: 1–100 per request.
     pub const COMMANDS: usize = 100;
+    /// The largest request body this client sends (10 MiB): 60 emails of 1 MB each would
+    /// otherwise go out as one 63 MB request.
+    pub const MAX_REQUEST_BYTES: usize = 10 * 1024 * 1024;
+    /// The largest `$purchase` amount, in cents, either sign (10^15: ten trillion units).
+    pub const MAX_AMOUNT_CENTS: i64 = 1_000_000_000_000_000;
 }
 
 /// A field name, formatted only when an error needs it: batch validation runs once per
@@ -73,7 +78,11 @@ impl Field for ItemField<'_> {
 /// A pragmatic syntax check: one `@`, a non-empty local part of at most 64 bytes, a dotted
 /// domain of letters, digits and hyphens, no whitespace, at most 254 bytes in all.
 pub fn is_valid_email(email: &str) -> bool {
-    if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if email.len() > 254
+        || email
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || is_deceptive(c))
+    {
         return false;
     }
     let Some((local, domain)) = email.split_once('@') else {
@@ -94,6 +103,30 @@ pub fn is_valid_email(email: &str) -> bool {
     domain.split('.').all(is_dns_label)
         && tld.len() >= 2
         && !tld.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Characters no real address contains but that make one look like another: invisible
+/// format characters (zero-width space and joiners, the byte-order mark, soft hyphen) and
+/// bidirectional overrides (U+202E shows `moc.evil@jane` as `jane@live.com`), and the
+/// full-width and half-width forms (`ｊａｎｅ` beside `jane`).
+fn is_deceptive(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}'
+        | '\u{034F}'
+        | '\u{061C}'
+        | '\u{115F}'..='\u{1160}'
+        | '\u{17B4}'..='\u{17B5}'
+        | '\u{180B}'..='\u{180F}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}'
+        | '\u{3164}'
+        | '\u{FE00}'..='\u{FE0F}'
+        | '\u{FEFF}'
+        | '\u{FF00}'..='\u{FFEF}'
+        | '\u{FFF0}'..='\u{FFFF}'
+        | '\u{E0000}'..='\u{E0FFF}'
+    )
 }
 
 fn is_dns_label(l: &str) -> bool {
@@ -154,23 +187,80 @@ pub(crate) fn domain(field: impl Field, value: &str) -> Result<(), Error> {
     }
 }
 
-/// An ISO-8601 date or date-time: at least `YYYY-MM-DD`, digits where digits belong.
+/// An ISO-8601 date or date-time that exists: `YYYY-MM-DD`, optionally followed by `T` (or a
+/// space) and `HH:MM[:SS[.fraction]]`, optionally a zone (`Z`, `±HH:MM`, `±HHMM`, `±HH`).
 pub(crate) fn iso_date(field: impl Field, value: &str) -> Result<(), Error> {
-    let b = value.as_bytes();
-    let date_ok = b.len() >= 10
-        && b[..4].iter().all(u8::is_ascii_digit)
-        && b[4] == b'-'
-        && b[5..7].iter().all(u8::is_ascii_digit)
-        && b[7] == b'-'
-        && b[8..10].iter().all(u8::is_ascii_digit)
-        && (b.len() == 10 || b[10] == b'T' || b[10] == b' ');
-    if date_ok {
+    if parse_iso_date(value.as_bytes()).is_some() {
         Ok(())
     } else {
         Err(Error::invalid(
             field.name(),
-            "must be an ISO-8601 date or date-time such as 2026-01-31T12:00:00Z",
+            "must be a valid ISO-8601 date or date-time such as 2026-01-31T12:00:00Z",
         ))
+    }
+}
+
+fn parse_iso_date(b: &[u8]) -> Option<()> {
+    let num = |s: &[u8]| -> Option<u32> {
+        if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        s.iter().try_fold(0u32, |n, d| {
+            n.checked_mul(10)?.checked_add(u32::from(d - b'0'))
+        })
+    };
+    let (year, month, day) = (num(b.get(..4)?)?, num(b.get(5..7)?)?, num(b.get(8..10)?)?);
+    if b[4] != b'-' || b[7] != b'-' || !(1..=12).contains(&month) {
+        return None;
+    }
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if !(1..=days).contains(&day) {
+        return None;
+    }
+    let rest = &b[10..];
+    if rest.is_empty() {
+        return Some(());
+    }
+    if rest[0] != b'T' && rest[0] != b' ' {
+        return None;
+    }
+    let time = &rest[1..];
+    let (hour, minute) = (num(time.get(..2)?)?, num(time.get(3..5)?)?);
+    if time[2] != b':' || hour > 23 || minute > 59 {
+        return None;
+    }
+    let mut rest = &time[5..];
+    if rest.first() == Some(&b':') {
+        let second = num(rest.get(1..3)?)?;
+        if second > 60 {
+            return None;
+        }
+        rest = &rest[3..];
+        if rest.first() == Some(&b'.') {
+            let digits = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+            if digits == 0 || digits > 9 {
+                return None;
+            }
+            rest = &rest[1 + digits..];
+        }
+    }
+    match rest {
+        [] | [b'Z'] => Some(()),
+        [b'+' | b'-', zone @ ..] => {
+            let (h, m) = match zone {
+                [h1, h2] => (num(&[*h1, *h2])?, 0),
+                [h1, h2, b':', m1, m2] | [h1, h2, m1, m2] => (num(&[*h1, *h2])?, num(&[*m1, *m2])?),
+                _ => return None,
+            };
+            (h <= 23 && m <= 59).then_some(())
+        }
+        _ => None,
     }
 }
 
@@ -232,8 +322,15 @@ mod tests {
             "a@b.123",
             "a@b..io",
             "<a@b.io>",
+            // Issue 11, finding 9: look-alike and invisible characters.
+            "jane\u{202E}@acme.io",
+            "ja\u{200B}ne@acme.io",
+            "\u{FEFF}jane@acme.io",
+            "\u{FF4A}ane@acme.io",
+            "jane@acme\u{FF0E}io",
+            "jane\u{00AD}@acme.io",
         ] {
-            assert!(!is_valid_email(bad), "{bad}");
+            assert!(!is_valid_email(bad), "{bad:?}");
         }
         assert!(!is_valid_email(&format!("{}@x.io", "a".repeat(65))));
     }
@@ -262,6 +359,29 @@ mod tests {
         assert!(iso_date("d", "2026-01-31").is_ok());
         assert!(iso_date("d", "2026-01-31T10:00:00.000Z").is_ok());
         assert!(iso_date("d", "31/01/2026").is_err());
+        // Issue 11, finding 9: dates that do not exist were sent.
+        for bad in [
+            "2026-99-99T99:99:99Z",
+            "2026-02-29",
+            "2026-04-31",
+            "2026-01-31T24:00:00Z",
+            "2026-01-31T10:60",
+            "2026-01-31T10:00:00+25:00",
+            "2026-01-31T10:00:00Zjunk",
+            "2026-01-31T10:00:00.Z",
+            "2026-01-31X",
+        ] {
+            assert!(iso_date("d", bad).is_err(), "{bad}");
+        }
+        for ok in [
+            "2024-02-29",
+            "2026-01-31 10:00",
+            "2026-01-31T10:00:00+02:00",
+            "2026-01-31T10:00:00-0530",
+            "2026-12-31T23:59:60.123456Z",
+        ] {
+            assert!(iso_date("d", ok).is_ok(), "{ok}");
+        }
         assert!(batch_size("events", 0, 1000).is_err());
         assert!(batch_size("events", 1000, 1000).is_ok());
         let e = batch_size("emails", 61, 60).unwrap_err();

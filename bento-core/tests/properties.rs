@@ -7,7 +7,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use bento::*;
+use bento_core::*;
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
 use serde_json::{Value, json};
@@ -158,7 +158,7 @@ fn event() -> impl Strategy<Value = EventIn> {
         email(),
         prop::option::of(json_map()),
         prop::option::of(json_map()),
-        prop::option::of("20[0-9]{2}-[01][0-9]-[0-3][0-9](T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z)?"),
+        prop::option::of("20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z)?"),
     )
         .prop_map(|(event_type, email, fields, details, date)| EventIn {
             event_type,
@@ -268,7 +268,14 @@ proptest! {
     }
 
     #[test]
-    fn purchases_keep_amount_and_currency(email in email(), key in text(), cents in any::<i64>(), currency in "[A-Z]{3}") {
+    fn purchases_out_of_range_are_refused(email in email(), cents in prop_oneof![i64::MIN..-limits::MAX_AMOUNT_CENTS, (limits::MAX_AMOUNT_CENTS + 1)..=i64::MAX]) {
+        let op = TrackEvents::new([Event::purchase(email, Purchase::new("k", cents, "USD"))]);
+        let err = op.to_request(&config()).unwrap_err();
+        prop_assert!(matches!(&err, Error::InvalidInput { field, .. } if field == "events[0].details.value.amount"), "{err}");
+    }
+
+    #[test]
+    fn purchases_keep_amount_and_currency(email in email(), key in text(), cents in -limits::MAX_AMOUNT_CENTS..=limits::MAX_AMOUNT_CENTS, currency in "[A-Z]{3}") {
         let op = TrackEvents::new([Event::purchase(email, Purchase::new(key.clone(), cents, currency.clone()))]);
         let body = body(&op.to_request(&config()).unwrap());
         let details = &body["events"][0]["details"];

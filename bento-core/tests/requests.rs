@@ -1,10 +1,10 @@
 //! Every operation's exact request (method, path, query, headers, JSON body compared as JSON)
 //! and the parse of realistic responses, including the API's awkward shapes. No server.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::SystemTime;
 
-use bento::*;
+use bento_core::*;
 use serde_json::{Value, json};
 
 fn config() -> Config {
@@ -394,6 +394,12 @@ fn broadcasts_list_and_create() {
         json!({"broadcasts": [{"name": "Launch", "subject": "Hello", "content": "<p>Hi</p>", "type": "plain",
         "from": {"email": "team@example.com"}, "batch_size_per_hour": 1000}]})
     );
+    // The answer below reports two broadcasts (one created, one rejected): parse it for a
+    // request of two, since counters that do not add up to what was sent are refused.
+    let op = CreateBroadcasts::new([
+        BroadcastData::new("Launch", "Hello", "<p>Hi</p>", "team@example.com"),
+        BroadcastData::new("Bad one", "Hello", "<p>Hi</p>", "team@example.com"),
+    ]);
     let res = parse(&op, 200, r#"{"results":1,"failed":1,"broadcasts":[{"id":7782,"template_id":12346,"name":"Launch","dashboard_url":"https://d"}],
         "failures":[{"index":1,"name":"Bad one","error":"batch_size_per_hour must be between 10 and 250000"}]}"#).unwrap();
     assert_eq!(
@@ -405,7 +411,22 @@ fn broadcasts_list_and_create() {
         ),
         (1, 1, Some(7782), Some(1))
     );
-    assert_eq!(parse(&op, 200, r#"{"results":1}"#).unwrap().failed, 0);
+    assert_eq!(parse(&op, 200, r#"{"results":2}"#).unwrap().failed, 0);
+    // Issue 11, finding 1: an answer that does not account for every record is an error.
+    for short in [
+        r#"{"results":1}"#,
+        "{}",
+        r#"{"results":3}"#,
+        r#"{"results":1,"failed":2}"#,
+    ] {
+        assert!(
+            matches!(
+                parse(&op, 200, short),
+                Err(Error::Decode { status: 200, .. })
+            ),
+            "{short}"
+        );
+    }
     assert_eq!(op.idempotency(), Idempotency::NotIdempotent);
 }
 
@@ -882,4 +903,31 @@ fn any_bytes_as_a_response_never_panic() {
             let _ = TrackEvents::new(Vec::<Event>::new()).parse_response(&resp);
         }
     }
+}
+
+#[test]
+fn the_same_input_always_gives_the_same_bytes() {
+    // Issue 15, item 5: a HashMap iterates in a per-process random order; bodies must not.
+    let row = || {
+        let mut r = ImportSubscriberData::new("jane@example.com");
+        for k in [
+            "zeta", "alpha", "mid", "beta", "omega", "kappa", "delta", "gamma",
+        ] {
+            r.custom_fields.insert(k.to_owned(), json!(k));
+        }
+        r
+    };
+    let bodies: HashSet<Vec<u8>> = (0..20)
+        .map(|_| {
+            ImportSubscribers::new([row()])
+                .to_request(&config())
+                .unwrap()
+                .into_body()
+        })
+        .collect();
+    assert_eq!(bodies.len(), 1);
+    let body = String::from_utf8(bodies.into_iter().next().unwrap()).unwrap();
+    let alpha = body.find("alpha").unwrap();
+    let zeta = body.find("zeta").unwrap();
+    assert!(alpha < zeta, "{body}");
 }

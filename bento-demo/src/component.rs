@@ -90,6 +90,7 @@ pub fn run(emu: &Emulator) -> Vec<Step> {
         timeout_ms: Some(10_000),
         connect_timeout_ms: None,
         max_response_bytes: None,
+        deadline_ms: None,
         retry: None,
     };
     let client = match instance.client(&config) {
@@ -223,6 +224,8 @@ fn flow(w: &mut Wasm, emu: &Emulator) {
         .collect();
     let options = api::ChunkOptions {
         chunk_size: Some(250),
+        max_rate_limited_chunks: None,
+        deadline_ms: None,
     };
     w.step(
         "bulk import (chunked)",

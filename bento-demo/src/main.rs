@@ -318,9 +318,19 @@ async fn bulk_import(demo: &mut Demo, c: &Client) {
     );
     let options = ChunkOptions::default().chunk_size(250).concurrency(4);
     let progress = bar.clone();
+    let interactive = std::io::IsTerminal::is_terminal(&std::io::stderr());
     demo.step(
         "bulk import (chunked)",
-        c.run_chunked::<bento::ImportSubscribers>(rows, options, move |n| progress.inc(n as u64)),
+        c.run_chunked::<bento::ImportSubscribers>(rows, options, move |p| {
+            progress.set_position(p.records_done as u64);
+            // Not a terminal (CI, a log file): plain lines instead of a bar.
+            if !interactive && p.chunks_done % 4 == 0 {
+                println!(
+                    "  importing: {} of {IMPORT_SIZE} records, {} accepted, {} failed",
+                    p.records_done, p.accepted, p.failed
+                );
+            }
+        }),
         |report| {
             if report.is_complete() {
                 format!("{} accepted in {} chunks", report.accepted, report.chunks)

@@ -265,6 +265,8 @@ fn reports_map_back_to_the_callers_records_without_panicking() {
                 index: 1,
                 offset: 2,
                 error: bento::Error::invalid("x", "y"),
+                delivery: bento::Delivery::NotSent,
+                idempotency: bento::Idempotency::Idempotent,
                 records: vec![Default::default(), Default::default()],
             },
             // Out of range: must not panic.
@@ -272,6 +274,8 @@ fn reports_map_back_to_the_callers_records_without_panicking() {
                 index: 9,
                 offset: usize::MAX,
                 error: bento::Error::AuthorNotAuthorized,
+                delivery: bento::Delivery::Rejected,
+                idempotency: bento::Idempotency::Idempotent,
                 records: vec![Default::default()],
             },
         ],
@@ -281,6 +285,7 @@ fn reports_map_back_to_the_callers_records_without_panicking() {
             failed: 1,
             records: vec![Default::default()],
         }],
+        stopped: None,
     };
     let r = ImportReport::from_core(report, &input);
     assert_eq!(r.failed_chunks[0].records, input[2..4].to_vec());

@@ -21,16 +21,16 @@ mod convert;
 
 use std::sync::OnceLock;
 
-use bento::{Error, Operation};
-use bindings::exports::bentonow::bento::api as wit;
+use bento_core::{Error, Operation};
+use bindings::exports::bentonow::bento_core::api as wit;
 use convert::ToWit;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
 const SECRET: &str = "sk_live_COMPONENT_FUZZ_SECRET";
 
-fn config() -> &'static bento::Config {
-    static CONFIG: OnceLock<bento::Config> = OnceLock::new();
+fn config() -> &'static bento_core::Config {
+    static CONFIG: OnceLock<bento_core::Config> = OnceLock::new();
     CONFIG.get_or_init(|| {
         convert::config(wit::Config {
             publishable_key: "pk".into(),
@@ -144,7 +144,7 @@ fuzz_target!(|data: &[u8]| {
         details,
         date: None,
     };
-    let track = |events: Vec<bento::Event>| Ok(bento::TrackEvents::new(events));
+    let track = |events: Vec<bento_core::Event>| Ok(bento_core::TrackEvents::new(events));
 
     // event.fields and event.details: an accepted object arrives with the same keys.
     for (leaf, e) in [
@@ -174,7 +174,7 @@ fuzz_target!(|data: &[u8]| {
     run(
         "subscribers",
         row,
-        |rows| Ok(bento::ImportSubscribers::new(rows)),
+        |rows| Ok(bento_core::ImportSubscribers::new(rows)),
         "custom-fields",
         text,
         true,
@@ -189,7 +189,7 @@ fuzz_target!(|data: &[u8]| {
     run(
         "commands",
         command,
-        |commands: Vec<bento::Command>| bento::SubscriberCommands::new(commands),
+        |commands: Vec<bento_core::Command>| bento_core::SubscriberCommands::new(commands),
         "value",
         text,
         false,
@@ -207,7 +207,7 @@ fuzz_target!(|data: &[u8]| {
     run(
         "emails",
         email,
-        |emails| bento::EmailBatch::new(emails).map(bento::SendEmails::new),
+        |emails| bento_core::EmailBatch::new(emails).map(bento_core::SendEmails::new),
         "personalizations",
         text,
         true,

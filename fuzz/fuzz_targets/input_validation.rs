@@ -8,7 +8,7 @@
 mod common;
 
 use arbitrary::Arbitrary;
-use bento::*;
+use bento_core::*;
 use common::{J, Key, Str, config};
 use http::Request;
 use libfuzzer_sys::fuzz_target;

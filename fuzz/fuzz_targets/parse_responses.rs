@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use std::time::{Duration, SystemTime};
 
 use arbitrary::Arbitrary;
-use bento::*;
+use bento_core::*;
 use common::{Body, Key, SECRET, Str, check_error, config, has_secret};
 use http::{HeaderName, HeaderValue, Response, StatusCode};
 use libfuzzer_sys::fuzz_target;

@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let out = bento::redact(text);
+    let out = bento_core::redact(text);
     let leaked = common::leaked_emails(&out);
     assert!(
         leaked.is_empty(),
@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
     );
     // Idempotent: redacting twice changes nothing more.
     assert_eq!(
-        bento::redact(&out),
+        bento_core::redact(&out),
         out,
         "redact is not idempotent on {text:?}"
     );

@@ -6,8 +6,8 @@
 use std::time::{Duration, SystemTime};
 
 use arbitrary::Arbitrary;
-use bento::parse_retry_after;
-use bento::{AttemptOutcome, Idempotency, RetryDecision, RetryPolicy, TransportErrorKind};
+use bento_core::parse_retry_after;
+use bento_core::{AttemptOutcome, Idempotency, RetryDecision, RetryPolicy, TransportErrorKind};
 use http::StatusCode;
 use libfuzzer_sys::fuzz_target;
 

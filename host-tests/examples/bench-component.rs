@@ -26,6 +26,7 @@ fn config(base_url: &str) -> api::Config {
         timeout_ms: None,
         connect_timeout_ms: None,
         max_response_bytes: None,
+        deadline_ms: None,
         retry: Some(api::RetrySettings {
             max_retries: 0,
             base_delay_ms: 500,
@@ -97,6 +98,8 @@ fn import(url: &str, n: usize) -> wasmtime::Result<()> {
                 s.spawn(move || {
                     let options = api::ChunkOptions {
                         chunk_size: Some(CHUNK as u32),
+                        max_rate_limited_chunks: None,
+                        deadline_ms: None,
                     };
                     instance
                         .call(|api, store| {

@@ -69,6 +69,7 @@ fn config_from_env_or_emulator() -> wasmtime::Result<(api::Config, Option<bento_
         timeout_ms: Some(10_000),
         connect_timeout_ms: None,
         max_response_bytes: None,
+        deadline_ms: None,
         retry: None,
     };
     if let (Some(pk), Some(sk), Some(site)) = (

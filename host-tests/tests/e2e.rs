@@ -91,6 +91,7 @@ pub fn config_for(emu: &Emulator) -> api::Config {
         timeout_ms: Some(5_000),
         connect_timeout_ms: Some(2_000),
         max_response_bytes: None,
+        deadline_ms: None,
         retry: Some(fast_retries(2)),
     }
 }

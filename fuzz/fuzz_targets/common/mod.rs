@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use arbitrary::Arbitrary;
-use bento::{Config, ConfigBuilder, Error, RetryPolicy, is_valid_email};
+use bento_core::{Config, ConfigBuilder, Error, RetryPolicy, is_valid_email};
 use serde_json::{Map, Number, Value};
 
 /// The configured secret key: no error may show it.

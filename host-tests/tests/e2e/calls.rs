@@ -502,7 +502,9 @@ fn chunked_import_and_track() {
         call_import_subscribers_chunked,
         &rows,
         api::ChunkOptions {
-            chunk_size: Some(10)
+            chunk_size: Some(10),
+            max_rate_limited_chunks: None,
+            deadline_ms: None
         }
     )
     .expect("imported");
@@ -520,7 +522,11 @@ fn chunked_import_and_track() {
         t,
         call_track_events_chunked,
         &events,
-        api::ChunkOptions { chunk_size: None }
+        api::ChunkOptions {
+            chunk_size: None,
+            max_rate_limited_chunks: None,
+            deadline_ms: None
+        }
     )
     .expect("tracked");
     assert_eq!((report.records, report.chunks, report.accepted), (7, 1, 7));

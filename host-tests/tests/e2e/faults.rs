@@ -233,7 +233,9 @@ fn a_failed_chunk_returns_exactly_its_records() {
         call_import_subscribers_chunked,
         &rows,
         api::ChunkOptions {
-            chunk_size: Some(10)
+            chunk_size: Some(10),
+            max_rate_limited_chunks: None,
+            deadline_ms: None
         }
     )
     .expect("a report, not an error");
@@ -261,7 +263,9 @@ fn an_invalid_chunk_in_the_middle_returns_its_records() {
         call_import_subscribers_chunked,
         &rows,
         api::ChunkOptions {
-            chunk_size: Some(10)
+            chunk_size: Some(10),
+            max_rate_limited_chunks: None,
+            deadline_ms: None
         }
     )
     .expect("a report");

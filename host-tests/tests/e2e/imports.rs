@@ -88,10 +88,13 @@ fn the_wit_exposes_every_core_method() {
 /// cold start. 734,271 bytes when this was written (README, "Size"); the budget leaves ~2 % so
 /// an accidental bloat — a derived `Debug`, a second copy of serde_json's parser, core's float
 /// formatting, http's header tables (each 10–17 KB, all removed once) — fails here instead of
-/// landing unnoticed. Raise it on purpose, with the reason in the commit.
+/// landing unnoticed. Raise it on purpose, with the reason in the commit. Raised to 800,000
+/// when the chunked runs, deadlines and the lossless report moved into the core (786,730
+/// bytes: the core's driver and report bookkeeping, the delivery classification, the
+/// date parser, sorted map serialization and the report's WIT converters).
 #[test]
 fn the_component_stays_within_its_size_budget() {
-    const BUDGET: u64 = 750_000;
+    const BUDGET: u64 = 800_000;
     let size = std::fs::metadata(host_tests::COMPONENT_WASM)
         .expect("the component built by build.rs")
         .len();

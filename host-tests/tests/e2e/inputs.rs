@@ -86,7 +86,9 @@ fn core_validation_is_invalid_input() {
             call_import_subscribers_chunked,
             &[import_row("a@example.com")],
             api::ChunkOptions {
-                chunk_size: Some(0)
+                chunk_size: Some(0),
+                max_rate_limited_chunks: None,
+                deadline_ms: None
             }
         )
         .is_err()

@@ -152,6 +152,7 @@ fn config(url: &str) -> api::Config {
         timeout_ms: Some(5_000),
         connect_timeout_ms: Some(2_000),
         max_response_bytes: None,
+        deadline_ms: None,
         retry: None,
     }
 }

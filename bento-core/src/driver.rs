@@ -1,0 +1,314 @@
+//! The driver seam: what a transport supplies, and everything built on it, once per colour.
+//!
+//! A transport implements [`Transport`] (blocking: the WASI component, `bento_core::blocking`) or
+//! [`AsyncTransport`] (`bento_core::Client`): send one request within a time budget, sleep, and
+//! read the clocks and a jitter value. Everything else — the retry loop and the overall
+//! deadline ([`execute`]), the chunked runs with their lossless report, the brake and the
+//! stop on fatal errors ([`run_chunked`]), paging ([`all_pages`]) and upsert
+//! ([`upsert_subscriber`]) — is written here, once per colour, so no shell has a loop of its
+//! own. (async-stripe writes its pagination the same way, over a client trait.)
+//!
+//! The core itself still reads no clock and no randomness: the transport hands them in.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::{Duration, SystemTime};
+
+use http::{Request, Response};
+
+use crate::batch::{BatchReport, ChunkOptions, ChunkRun, Chunked, Chunks, Progress};
+use crate::config::Config;
+use crate::error::{Error, TransportError};
+use crate::model::Resource;
+use crate::operation::{Attempts, Operation, Step};
+use crate::paging::{PageWalker, Paged};
+use crate::retry::Idempotency;
+use crate::subscribers::{FindSubscriber, ImportSubscriberData, ImportSubscribers, Subscriber};
+
+/// The clocks and randomness a transport hands to the core.
+pub trait Clock {
+    /// The wall-clock time (only to read an HTTP-date `Retry-After`).
+    fn now(&self) -> SystemTime;
+    /// A monotonic reading from any fixed origin (for deadlines).
+    fn monotonic(&self) -> Duration;
+    /// A value in `[0, 1)`, different on every call (spreads retry backoff).
+    fn jitter(&self) -> f64;
+}
+
+/// A blocking transport: sends one request and waits for the whole response.
+pub trait Transport: Clock {
+    /// Sends `request` and reads the response (status, headers, body up to
+    /// [`Config::max_response_bytes`]) within `timeout`. Must not follow redirects.
+    fn send(
+        &self,
+        request: &Request<Vec<u8>>,
+        timeout: Duration,
+    ) -> Result<Response<Vec<u8>>, TransportError>;
+    /// Waits `delay` before a retry.
+    fn sleep(&self, delay: Duration);
+}
+
+/// An async transport, like [`Transport`].
+pub trait AsyncTransport: Clock + Sync {
+    /// Sends `request` and reads the response within `timeout` (see [`Transport::send`]).
+    fn send(
+        &self,
+        request: &Request<Vec<u8>>,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<Response<Vec<u8>>, TransportError>> + Send;
+    /// Waits `delay` before a retry, without blocking the runtime.
+    fn sleep(&self, delay: Duration) -> impl Future<Output = ()> + Send;
+}
+
+/// A progress callback for the chunked runs (called after every chunk).
+pub type OnProgress<'a> = &'a mut (dyn FnMut(&Progress) + Send);
+
+// ---------------------------------------------------------------------------------------------
+// Blocking colour
+
+/// Sends a built request with retries per the policy, within the configured deadline. The
+/// final response is a 2xx; everything else is a classified, scrubbed [`Error`]. Generic over
+/// the transport only, so a binary carries one copy of the loop for all operations.
+pub fn send<T: Transport + ?Sized>(
+    transport: &T,
+    config: &Config,
+    request: Request<Vec<u8>>,
+    idempotency: Idempotency,
+) -> Result<Response<Vec<u8>>, Error> {
+    let mut attempts = Attempts::new(request, idempotency, config).started(transport.monotonic());
+    loop {
+        let timeout = attempts.attempt_timeout(transport.monotonic())?;
+        let outcome = transport.send(attempts.request(), timeout);
+        let step = attempts.on_outcome(
+            outcome,
+            transport.now(),
+            transport.monotonic(),
+            transport.jitter(),
+        );
+        match step {
+            Step::Retry(delay) => transport.sleep(delay),
+            Step::Done(result) => return result,
+        }
+    }
+}
+
+/// Runs one operation: validates and builds (nothing is sent on bad input), sends with
+/// retries, decodes.
+pub fn execute<T: Transport + ?Sized, O: Operation>(
+    transport: &T,
+    config: &Config,
+    op: &O,
+) -> Result<O::Output, Error> {
+    let request = op.to_request(config)?;
+    let response = send(transport, config, request, op.idempotency())?;
+    decode(config, op, &response)
+}
+
+fn decode<O: Operation>(
+    config: &Config,
+    op: &O,
+    response: &Response<Vec<u8>>,
+) -> Result<O::Output, Error> {
+    op.decode(response.status(), response.body())
+        .map_err(|e| config.scrub(e))
+}
+
+/// Runs a batch of any size in chunks, one request at a time. Only invalid options are an
+/// error; what happened to every record is in the report (see [`crate::batch`]).
+pub fn run_chunked<T: Transport + ?Sized, C: Chunked>(
+    transport: &T,
+    config: &Config,
+    items: impl IntoIterator<Item = C::Item>,
+    options: &ChunkOptions,
+    mut progress: Option<OnProgress<'_>>,
+) -> Result<BatchReport<C::Item>, Error> {
+    let mut run = ChunkRun::new(options, C::MAX_CHUNK, transport.monotonic())?;
+    for (index, offset, chunk) in Chunks::new(items.into_iter(), run.chunk_size()) {
+        let op = C::from_chunk(chunk);
+        match run.admit(transport.monotonic()) {
+            Ok(()) => {
+                let result = execute(transport, config, &op);
+                run.finish(index, offset, op, result);
+            }
+            Err(cause) => run.skip(index, offset, op, cause),
+        }
+        if let Some(progress) = progress.as_mut() {
+            progress(&run.progress());
+        }
+    }
+    Ok(run.into_report())
+}
+
+/// Every page of a paged list, walking `page = 1, 2, ..` until an empty or repeated page.
+pub fn all_pages<T: Transport + ?Sized, P: Paged>(
+    transport: &T,
+    config: &Config,
+    query: &P,
+) -> Result<Vec<Resource<P::Attributes>>, Error> {
+    let mut walker = PageWalker::new();
+    let mut all = Vec::new();
+    while let Some(page) = walker.next_page() {
+        let items = execute(transport, config, &query.with_page(page))?;
+        let (kept, more) = walker.accept(items);
+        all.extend(kept);
+        if !more {
+            break;
+        }
+    }
+    Ok(all)
+}
+
+/// Imports one subscriber, then reads it back (`None` while the import is not visible yet:
+/// imports apply within seconds to minutes).
+pub fn upsert_subscriber<T: Transport + ?Sized>(
+    transport: &T,
+    config: &Config,
+    subscriber: ImportSubscriberData,
+) -> Result<Option<Subscriber>, Error> {
+    let find = FindSubscriber::by_email(subscriber.email.clone());
+    execute(transport, config, &ImportSubscribers::new([subscriber]))?;
+    execute(transport, config, &find)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Async colour
+
+/// [`send`] for an [`AsyncTransport`].
+pub async fn send_async<T: AsyncTransport + ?Sized>(
+    transport: &T,
+    config: &Config,
+    request: Request<Vec<u8>>,
+    idempotency: Idempotency,
+) -> Result<Response<Vec<u8>>, Error> {
+    let mut attempts = Attempts::new(request, idempotency, config).started(transport.monotonic());
+    loop {
+        let timeout = attempts.attempt_timeout(transport.monotonic())?;
+        let outcome = transport.send(attempts.request(), timeout).await;
+        let step = attempts.on_outcome(
+            outcome,
+            transport.now(),
+            transport.monotonic(),
+            transport.jitter(),
+        );
+        match step {
+            Step::Retry(delay) => transport.sleep(delay).await,
+            Step::Done(result) => return result,
+        }
+    }
+}
+
+/// [`execute`] for an [`AsyncTransport`].
+pub async fn execute_async<T: AsyncTransport + ?Sized, O: Operation>(
+    transport: &T,
+    config: &Config,
+    op: &O,
+) -> Result<O::Output, Error> {
+    let request = op.to_request(config)?;
+    let response = send_async(transport, config, request, op.idempotency()).await?;
+    decode(config, op, &response)
+}
+
+type ChunkFuture<'a, C> = Pin<
+    Box<
+        dyn Future<Output = (usize, usize, C, Result<<C as Operation>::Output, Error>)> + Send + 'a,
+    >,
+>;
+
+/// [`run_chunked`] for an [`AsyncTransport`], with up to `options.concurrency` chunks in
+/// flight. The first chunk goes alone: if it shows that no chunk can succeed (a wrong key,
+/// an unknown author), exactly one request was sent.
+pub async fn run_chunked_async<T, C>(
+    transport: &T,
+    config: &Config,
+    items: impl IntoIterator<Item = C::Item>,
+    options: &ChunkOptions,
+    mut progress: Option<OnProgress<'_>>,
+) -> Result<BatchReport<C::Item>, Error>
+where
+    T: AsyncTransport + ?Sized,
+    C: Chunked + Send + Sync,
+    C::Item: Send,
+    C::Output: Send,
+{
+    let mut run = ChunkRun::new(options, C::MAX_CHUNK, transport.monotonic())?;
+    let concurrency = options.effective_concurrency();
+    let mut in_flight: Vec<ChunkFuture<'_, C>> = Vec::new();
+    let mut window = 1;
+    for (index, offset, chunk) in Chunks::new(items.into_iter(), run.chunk_size()) {
+        while in_flight.len() >= window {
+            let (i, o, op, result) = next_done(&mut in_flight).await;
+            run.finish(i, o, op, result);
+            window = concurrency;
+            if let Some(progress) = progress.as_mut() {
+                progress(&run.progress());
+            }
+        }
+        let op = C::from_chunk(chunk);
+        match run.admit(transport.monotonic()) {
+            Ok(()) => in_flight.push(Box::pin(async move {
+                let result = execute_async(transport, config, &op).await;
+                (index, offset, op, result)
+            })),
+            Err(cause) => {
+                run.skip(index, offset, op, cause);
+                if let Some(progress) = progress.as_mut() {
+                    progress(&run.progress());
+                }
+            }
+        }
+    }
+    while !in_flight.is_empty() {
+        let (i, o, op, result) = next_done(&mut in_flight).await;
+        run.finish(i, o, op, result);
+        if let Some(progress) = progress.as_mut() {
+            progress(&run.progress());
+        }
+    }
+    Ok(run.into_report())
+}
+
+/// Waits for the first of `futures` to finish and removes it. Polls every pending future on
+/// each wake-up: the set is a handful of chunks, so this costs less than a runtime's spawn.
+async fn next_done<F: Future + Unpin>(futures: &mut Vec<F>) -> F::Output {
+    std::future::poll_fn(|cx| {
+        for i in 0..futures.len() {
+            if let Poll::Ready(output) = Pin::new(&mut futures[i]).poll(cx) {
+                drop(futures.swap_remove(i));
+                return Poll::Ready(output);
+            }
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+/// [`all_pages`] for an [`AsyncTransport`].
+pub async fn all_pages_async<T: AsyncTransport + ?Sized, P: Paged + Sync>(
+    transport: &T,
+    config: &Config,
+    query: &P,
+) -> Result<Vec<Resource<P::Attributes>>, Error> {
+    let mut walker = PageWalker::new();
+    let mut all = Vec::new();
+    while let Some(page) = walker.next_page() {
+        let items = execute_async(transport, config, &query.with_page(page)).await?;
+        let (kept, more) = walker.accept(items);
+        all.extend(kept);
+        if !more {
+            break;
+        }
+    }
+    Ok(all)
+}
+
+/// [`upsert_subscriber`] for an [`AsyncTransport`].
+pub async fn upsert_subscriber_async<T: AsyncTransport + ?Sized>(
+    transport: &T,
+    config: &Config,
+    subscriber: ImportSubscriberData,
+) -> Result<Option<Subscriber>, Error> {
+    let find = FindSubscriber::by_email(subscriber.email.clone());
+    execute_async(transport, config, &ImportSubscribers::new([subscriber])).await?;
+    execute_async(transport, config, &find).await
+}
