@@ -4,7 +4,7 @@
 use std::fmt::Display;
 use std::time::Duration;
 
-use bento_core::{Error, JsonMap, JsonObjectError, TransportErrorKind};
+use bento_core::{Error, JsonMap, TransportErrorKind};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -46,35 +46,13 @@ pub fn list<W: ToCore<T>, T>(items: &[W], name: &str) -> Result<Vec<T>, Error> {
 // ---------------------------------------------------------------------------------------------
 // JSON text
 
+// The core's JSON-text module: the same cap, parser and wording as every other surface.
 fn parse_json(text: &str, field: &dyn Display) -> Result<Value, Error> {
-    // `from_slice`, as in the core: one serde_json reader type in the component (a `from_str`
-    // here links a second copy of the parser, ~10 KB, under the size budget's headroom).
-    serde_json::from_slice(text.as_bytes()).map_err(|e| not_json(&e, field))
-}
-
-fn not_json(e: &serde_json::Error, field: &dyn Display) -> Error {
-    Error::invalid(
-        field.to_string(),
-        format!(
-            "is not valid JSON (line {}, column {})",
-            e.line(),
-            e.column()
-        ),
-    )
-}
-
-/// A JSON object: the core's parser, worded for the component.
-fn parse_object(text: &str, field: &dyn Display) -> Result<JsonMap, Error> {
-    bento_core::json_object_from_str(text).map_err(|e| match e {
-        JsonObjectError::Syntax(e) => not_json(&e, field),
-        JsonObjectError::NotAnObject(_) => {
-            Error::invalid(field.to_string(), "must be a JSON object")
-        }
-    })
+    bento_core::json_text::value(field, text)
 }
 
 fn parse_opt_object(text: &Option<String>, field: &dyn Display) -> Result<Option<JsonMap>, Error> {
-    text.as_deref().map(|t| parse_object(t, field)).transpose()
+    bento_core::json_text::opt_object(field, text.as_deref())
 }
 
 /// JSON text of a value the core parsed (serializing a JSON value cannot fail).
@@ -88,6 +66,12 @@ fn opt_json<T: Serialize>(value: Option<T>) -> Option<String> {
 
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// A count from WIT as a `usize`: out of range is an `invalid-input` naming the field (the
+/// one rule for numbers on every surface), never a silent cap.
+fn count(n: u64, field: &str) -> Result<usize, Error> {
+    usize::try_from(n).map_err(|_| Error::invalid(field, "is larger than this host can address"))
 }
 
 fn small(n: usize) -> u32 {
@@ -116,7 +100,7 @@ pub fn config(c: wit::Config) -> Result<bento_core::Config, Error> {
         b = b.connect_timeout(Duration::from_millis(ms));
     }
     if let Some(n) = c.max_response_bytes {
-        b = b.max_response_bytes(usize::try_from(n).unwrap_or(usize::MAX));
+        b = b.max_response_bytes(count(n, "config.max-response-bytes")?);
     }
     if let Some(ms) = c.deadline_ms {
         b = b.deadline(Duration::from_millis(ms));
@@ -143,14 +127,27 @@ impl ToWit<wit::BentoError> for Error {
             Error::InvalidInput { field, reason } => {
                 B::InvalidInput(wit::InvalidInputError { field, reason })
             }
-            Error::NotAuthorized { message } => B::Unauthorized(message),
-            Error::AuthorNotAuthorized => B::AuthorNotAuthorized,
-            Error::RateLimit { retry_after } => B::RateLimited(retry_after.map(millis)),
+            Error::NotAuthorized {
+                message,
+                request_id,
+            } => B::Unauthorized(wit::UnauthorizedError {
+                message,
+                request_id,
+            }),
+            Error::AuthorNotAuthorized { request_id } => B::AuthorNotAuthorized(request_id),
+            Error::RateLimit {
+                retry_after,
+                request_id,
+            } => B::RateLimited(wit::RateLimitedError {
+                retry_after_ms: retry_after.map(millis),
+                request_id,
+            }),
             Error::Api {
                 status,
                 message,
                 field_errors,
                 retry_after,
+                request_id,
             } => B::ApiStatus(wit::ApiStatusError {
                 status,
                 message,
@@ -162,6 +159,7 @@ impl ToWit<wit::BentoError> for Error {
                     })
                     .collect(),
                 retry_after_ms: retry_after.map(millis),
+                request_id,
             }),
             Error::Transport {
                 kind: TransportErrorKind::Timeout,
@@ -177,7 +175,15 @@ impl ToWit<wit::BentoError> for Error {
                 },
                 message,
             }),
-            Error::Decode { status, message } => B::Decode(wit::DecodeError { status, message }),
+            Error::Decode {
+                status,
+                message,
+                request_id,
+            } => B::Decode(wit::DecodeError {
+                status,
+                message,
+                request_id,
+            }),
             other => B::Transport(wit::TransportError {
                 kind: wit::TransportKind::Other,
                 message: other.to_string(),
@@ -697,7 +703,7 @@ impl ToWit<String> for Value {
 // Chunked runs
 
 /// The WIT chunk options as the core's. `chunk-size: 0` is refused by the core.
-pub fn chunk_options(o: &wit::ChunkOptions) -> bento_core::ChunkOptions {
+pub fn chunk_options(o: &wit::ChunkOptions) -> Result<bento_core::ChunkOptions, Error> {
     let wit::ChunkOptions {
         chunk_size,
         max_rate_limited_chunks,
@@ -705,12 +711,13 @@ pub fn chunk_options(o: &wit::ChunkOptions) -> bento_core::ChunkOptions {
     } = *o;
     let mut options = bento_core::ChunkOptions::default().concurrency(1);
     if let Some(n) = chunk_size {
-        options = options.chunk_size(usize::try_from(n).unwrap_or(usize::MAX));
+        options = options.chunk_size(count(n.into(), "options.chunk-size")?);
     }
     if let Some(n) = max_rate_limited_chunks {
-        options = options.max_rate_limited_chunks(Some(usize::try_from(n).unwrap_or(usize::MAX)));
+        options = options
+            .max_rate_limited_chunks(Some(count(n.into(), "options.max-rate-limited-chunks")?));
     }
-    options.deadline(deadline_ms.map(Duration::from_millis))
+    Ok(options.deadline(deadline_ms.map(Duration::from_millis)))
 }
 
 impl ToWit<wit::Delivery> for bento_core::Delivery {
@@ -853,6 +860,82 @@ impl ToWit<wit::TrackReport> for bento_core::BatchReport<bento_core::Event> {
             stopped: stopped.map(ToWit::to_wit),
         }
     }
+}
+
+/// The report of a chunked run whose records stay with the caller: each chunk names its
+/// slice of the input (`offset`, `count`).
+pub fn batch_report<T>(report: bento_core::BatchReport<T>) -> wit::BatchReport {
+    let bento_core::BatchReport {
+        records,
+        chunks,
+        accepted,
+        failed,
+        failed_chunks,
+        partial_chunks,
+        stopped,
+    } = report;
+    wit::BatchReport {
+        records: records as u64,
+        chunks: small(chunks),
+        accepted,
+        failed,
+        failed_chunks: failed_chunks
+            .into_iter()
+            .map(|c| {
+                let count = small(c.records.len());
+                let (index, offset, error, delivery, safe_to_resend, ()) =
+                    failed_parts_without_records(c);
+                wit::FailedChunk {
+                    index,
+                    offset,
+                    count,
+                    error,
+                    delivery,
+                    safe_to_resend,
+                }
+            })
+            .collect(),
+        partial_chunks: partial_chunks
+            .into_iter()
+            .map(|c| {
+                let bento_core::PartialChunk {
+                    index,
+                    offset,
+                    failed,
+                    records,
+                } = c;
+                wit::PartialChunk {
+                    index: small(index),
+                    offset: small(offset),
+                    count: small(records.len()),
+                    failed,
+                }
+            })
+            .collect(),
+        stopped: stopped.map(ToWit::to_wit),
+    }
+}
+
+fn failed_parts_without_records<T>(
+    chunk: bento_core::FailedChunk<T>,
+) -> (u32, u32, wit::BentoError, wit::Delivery, bool, ()) {
+    let safe = chunk.safe_to_resend();
+    let bento_core::FailedChunk {
+        index,
+        offset,
+        error,
+        delivery,
+        idempotency: _,
+        records: _,
+    } = chunk;
+    (
+        small(index),
+        small(offset),
+        error.to_wit(),
+        delivery.to_wit(),
+        safe,
+        (),
+    )
 }
 
 /// A record of a failed chunk back as WIT (an empty custom-field map comes back as none).

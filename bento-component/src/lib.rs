@@ -94,14 +94,9 @@ impl Client {
         C: Chunked,
         W: ToCore<C::Item>,
     {
+        let options = convert::chunk_options(options)?;
         let items = convert::list(&items, name)?;
-        driver::run_chunked::<_, C>(
-            self,
-            &self.config,
-            items,
-            &convert::chunk_options(options),
-            None,
-        )
+        driver::run_chunked::<_, C>(self, &self.config, items, &options, None)
     }
 }
 
@@ -337,6 +332,59 @@ impl wit::GuestClient for Client {
         options: wit::ChunkOptions,
     ) -> WitResult<wit::TrackReport> {
         self.chunked::<bento_core::TrackEvents, _>(events, &options, "events")
+            .map(ToWit::to_wit)
+            .map_err(|e| e.to_wit())
+    }
+
+    fn send_emails_chunked(
+        &self,
+        emails: Vec<wit::Email>,
+        options: wit::ChunkOptions,
+    ) -> WitResult<wit::BatchReport> {
+        self.chunked::<bento_core::SendEmails, _>(emails, &options, "emails")
+            .map(convert::batch_report)
+            .map_err(|e| e.to_wit())
+    }
+
+    fn subscriber_commands_chunked(
+        &self,
+        commands: Vec<wit::Command>,
+        options: wit::ChunkOptions,
+    ) -> WitResult<wit::BatchReport> {
+        self.chunked::<bento_core::SubscriberCommands, _>(commands, &options, "commands")
+            .map(convert::batch_report)
+            .map_err(|e| e.to_wit())
+    }
+
+    fn create_broadcasts_chunked(
+        &self,
+        broadcasts: Vec<wit::BroadcastInput>,
+        options: wit::ChunkOptions,
+    ) -> WitResult<wit::BatchReport> {
+        self.chunked::<bento_core::CreateBroadcasts, _>(broadcasts, &options, "broadcasts")
+            .map(convert::batch_report)
+            .map_err(|e| e.to_wit())
+    }
+
+    fn all_broadcasts(
+        &self,
+        status: Option<wit::BroadcastStatus>,
+    ) -> WitResult<Vec<wit::Broadcast>> {
+        wit::BroadcastQuery { page: None, status }
+            .to_core(&"status")
+            .and_then(|query| driver::all_pages(self, &self.config, &query))
+            .map(ToWit::to_wit)
+            .map_err(|e| e.to_wit())
+    }
+
+    fn all_sequences(&self) -> WitResult<Vec<wit::Sequence>> {
+        driver::all_pages(self, &self.config, &bento_core::GetSequences::new())
+            .map(ToWit::to_wit)
+            .map_err(|e| e.to_wit())
+    }
+
+    fn all_workflows(&self) -> WitResult<Vec<wit::Workflow>> {
+        driver::all_pages(self, &self.config, &bento_core::GetWorkflows::new())
             .map(ToWit::to_wit)
             .map_err(|e| e.to_wit())
     }

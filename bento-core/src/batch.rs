@@ -79,6 +79,7 @@ pub(crate) fn checked<T: Counts>(
     if accepted.checked_add(failed) != Some(sent as u64) {
         return Err(Error::Decode {
             status: status.as_u16(),
+            request_id: None,
             message: format!(
                 "the answer's counters do not add up: {accepted} accepted and {failed} failed of {sent} records sent"
             ),
@@ -238,7 +239,7 @@ impl Delivery {
             Error::Api { status, .. } if *status >= 500 => Delivery::MaybeReceived,
             // AuthorNotAuthorized is a 500, but the API refused the email before queueing it.
             Error::NotAuthorized { .. }
-            | Error::AuthorNotAuthorized
+            | Error::AuthorNotAuthorized { .. }
             | Error::RateLimit { .. }
             | Error::Api { .. } => Delivery::Rejected,
         }
@@ -499,8 +500,8 @@ impl<T> ChunkRun<T> {
             self.stop = Some(Error::Transport {
                 kind: crate::error::TransportErrorKind::Deadline,
                 message: format!(
-                    "the run's deadline of {} s passed before this chunk was sent",
-                    deadline.as_secs_f64()
+                    "the run's deadline of {} ms passed before this chunk was sent",
+                    deadline.as_millis()
                 ),
             });
         }
@@ -693,7 +694,10 @@ mod tests {
             1,
             2,
             ImportSubscribers::from_chunk(rows(2..4)),
-            Err(Error::RateLimit { retry_after: None }),
+            Err(Error::RateLimit {
+                request_id: None,
+                retry_after: None,
+            }),
         );
         report.record(
             0,

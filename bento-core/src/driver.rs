@@ -110,8 +110,9 @@ fn decode<O: Operation>(
     op: &O,
     response: &Response<Vec<u8>>,
 ) -> Result<O::Output, Error> {
-    op.decode(response.status(), response.body())
-        .map_err(|e| config.scrub(e))
+    op.decode(response.status(), response.body()).map_err(|e| {
+        config.scrub(e.with_request_id(crate::operation::request_id(response.headers())))
+    })
 }
 
 /// Runs a batch of any size in chunks, one request at a time. Only invalid options are an

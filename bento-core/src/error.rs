@@ -31,29 +31,36 @@ pub enum Error {
     },
 
     /// 401: wrong or missing keys, or a missing `site_uuid`.
-    #[error("not authorized (401): {message}")]
+    #[error("not authorized (401): {message}{}", RequestIdSuffix(request_id.as_deref()))]
     NotAuthorized {
         /// The server's message (redacted).
         message: String,
+        /// The response's request id (see [`Error::request_id`]).
+        request_id: Option<String>,
     },
 
     /// The `from` address of a transactional email is not an author of the account
     /// (the API answers 500 with [`AUTHOR_NOT_AUTHORIZED`]).
-    #[error("{AUTHOR_NOT_AUTHORIZED}")]
-    AuthorNotAuthorized,
+    #[error("{AUTHOR_NOT_AUTHORIZED}{}", RequestIdSuffix(request_id.as_deref()))]
+    AuthorNotAuthorized {
+        /// The response's request id (see [`Error::request_id`]).
+        request_id: Option<String>,
+    },
 
     /// 429: rate limited. `retry_after` is the server's `Retry-After`, when it sent one.
     ///
     /// The clients already wait and retry (see [`crate::RetryPolicy`]); this error means the
     /// retries ran out, or the server asked for a longer wait than the policy allows.
-    #[error("rate limited (429){}", RetryAfterSuffix(*retry_after))]
+    #[error("rate limited (429){}{}", RetryAfterSuffix(*retry_after), RequestIdSuffix(request_id.as_deref()))]
     RateLimit {
         /// How long the server asked to wait.
         retry_after: Option<Duration>,
+        /// The response's request id (see [`Error::request_id`]).
+        request_id: Option<String>,
     },
 
     /// Any other non-2xx status.
-    #[error("API error ({status}): {message}")]
+    #[error("API error ({status}): {message}{}", RequestIdSuffix(request_id.as_deref()))]
     Api {
         /// The HTTP status code.
         status: u16,
@@ -64,6 +71,8 @@ pub enum Error {
         field_errors: Vec<FieldError>,
         /// The server's `Retry-After` (e.g. on a 503), when it sent one.
         retry_after: Option<Duration>,
+        /// The response's request id (see [`Error::request_id`]).
+        request_id: Option<String>,
     },
 
     /// No complete response: connect failure, timeout, reset, or a response over the size limit.
@@ -76,12 +85,14 @@ pub enum Error {
     },
 
     /// The API answered 2xx but the body did not have the documented shape.
-    #[error("could not decode the response ({status}): {message}")]
+    #[error("could not decode the response ({status}): {message}{}", RequestIdSuffix(request_id.as_deref()))]
     Decode {
         /// The HTTP status code.
         status: u16,
         /// What failed to parse.
         message: String,
+        /// The response's request id (see [`Error::request_id`]).
+        request_id: Option<String>,
     },
 }
 
@@ -178,16 +189,44 @@ impl Error {
     /// The server's `Retry-After`, for a rate limit or another status that carried one.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Error::RateLimit { retry_after } | Error::Api { retry_after, .. } => *retry_after,
+            Error::RateLimit { retry_after, .. } | Error::Api { retry_after, .. } => *retry_after,
             _ => None,
         }
+    }
+
+    /// The request id of the response that caused this error, if the server sent one (see
+    /// [`crate::REQUEST_ID_HEADERS`]): log it with every failure to find the request in the
+    /// server's logs.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::NotAuthorized { request_id, .. }
+            | Error::AuthorNotAuthorized { request_id }
+            | Error::RateLimit { request_id, .. }
+            | Error::Api { request_id, .. }
+            | Error::Decode { request_id, .. } => request_id.as_deref(),
+            Error::InvalidInput { .. } | Error::Transport { .. } => None,
+        }
+    }
+
+    /// The same error carrying `id` as its request id (for the variants that follow a
+    /// response; others are returned unchanged).
+    pub fn with_request_id(mut self, id: Option<String>) -> Error {
+        match &mut self {
+            Error::NotAuthorized { request_id, .. }
+            | Error::AuthorNotAuthorized { request_id }
+            | Error::RateLimit { request_id, .. }
+            | Error::Api { request_id, .. }
+            | Error::Decode { request_id, .. } => *request_id = id,
+            Error::InvalidInput { .. } | Error::Transport { .. } => {}
+        }
+        self
     }
 
     /// The HTTP status of the response that caused this error, if there was one.
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::NotAuthorized { .. } => Some(401),
-            Error::AuthorNotAuthorized => Some(500),
+            Error::AuthorNotAuthorized { .. } => Some(500),
             Error::RateLimit { .. } => Some(429),
             Error::Api { status, .. } | Error::Decode { status, .. } => Some(*status),
             Error::InvalidInput { .. } | Error::Transport { .. } => None,
@@ -211,14 +250,19 @@ impl Error {
                 field: f(field),
                 reason: f(reason),
             },
-            Error::NotAuthorized { message } => Error::NotAuthorized {
+            Error::NotAuthorized {
+                message,
+                request_id,
+            } => Error::NotAuthorized {
                 message: f(message),
+                request_id: request_id.map(&f),
             },
             Error::Api {
                 status,
                 message,
                 field_errors,
                 retry_after,
+                request_id,
             } => Error::Api {
                 status,
                 message: f(message),
@@ -231,16 +275,31 @@ impl Error {
                     })
                     .collect(),
                 retry_after,
+                request_id: request_id.map(&f),
             },
             Error::Transport { kind, message } => Error::Transport {
                 kind,
                 message: f(message),
             },
-            Error::Decode { status, message } => Error::Decode {
+            Error::Decode {
+                status,
+                message,
+                request_id,
+            } => Error::Decode {
                 status,
                 message: f(message),
+                request_id: request_id.map(&f),
             },
-            other @ (Error::AuthorNotAuthorized | Error::RateLimit { .. }) => other,
+            Error::AuthorNotAuthorized { request_id } => Error::AuthorNotAuthorized {
+                request_id: request_id.map(&f),
+            },
+            Error::RateLimit {
+                retry_after,
+                request_id,
+            } => Error::RateLimit {
+                retry_after,
+                request_id: request_id.map(&f),
+            },
         }
     }
 
@@ -248,7 +307,7 @@ impl Error {
     /// forbidden (403), an author who may not send. A chunked run stops at the first.
     pub fn is_fatal_for_batch(&self) -> bool {
         match self {
-            Error::NotAuthorized { .. } | Error::AuthorNotAuthorized => true,
+            Error::NotAuthorized { .. } | Error::AuthorNotAuthorized { .. } => true,
             Error::Api { status, .. } => *status == 403,
             Error::InvalidInput { field, .. } => field.starts_with("config"),
             _ => false,
@@ -316,6 +375,17 @@ fn replace_tokens(text: String, secrets: &[&str]) -> String {
         text = out;
     }
     text
+}
+
+struct RequestIdSuffix<'a>(Option<&'a str>);
+
+impl fmt::Display for RequestIdSuffix<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(id) => write!(f, " (request id {id})"),
+            None => Ok(()),
+        }
+    }
 }
 
 struct RetryAfterSuffix(Option<Duration>);
@@ -409,6 +479,7 @@ mod tests {
         // A one-letter secret must not mangle words.
         assert_eq!(e.clone().without_secrets(&["s"]), e);
         let e = Error::Api {
+            request_id: None,
             status: 500,
             message: format!("{}key=sk_live_1&x \"sk_live_1\"", "x ".repeat(140)),
             field_errors: vec![],
@@ -424,6 +495,7 @@ mod tests {
         // A secret crossing the cut: scrubbed first, so no prefix of it survives.
         let long = format!("{}sk_live_secret_value", "y ".repeat(145));
         let e = Error::Decode {
+            request_id: None,
             status: 200,
             message: long,
         };
@@ -436,6 +508,7 @@ mod tests {
     #[test]
     fn rate_limit_display_mentions_the_wait() {
         let e = Error::RateLimit {
+            request_id: None,
             retry_after: Some(Duration::from_secs(2)),
         };
         assert_eq!(e.to_string(), "rate limited (429); retry after 2s");

@@ -96,6 +96,7 @@ pub mod events;
 pub mod experimental;
 pub mod fields;
 pub mod forms;
+pub mod json_text;
 pub mod paging;
 pub mod search;
 pub mod segments;
@@ -116,7 +117,10 @@ pub use error::{
 };
 pub use methods::{HELPERS, OPERATIONS};
 pub use model::{BatchResult, JsonMap, JsonObjectError, Resource, json_object_from_str};
-pub use operation::{Attempts, Exchange, Operation, RESPONSE_HEADERS, Step, error_from_response};
+pub use operation::{
+    Attempts, Exchange, Operation, REQUEST_ID_HEADERS, RESPONSE_HEADERS, Step, error_from_response,
+    request_id,
+};
 pub use retry::{AttemptOutcome, Idempotency, RetryDecision, RetryPolicy, parse_retry_after};
 pub use validate::{is_valid_email, limits};
 

@@ -130,6 +130,7 @@ pub const HELPERS: &[&str] = &[
     "track_events_chunked",
     "send_emails_chunked",
     "subscriber_commands_chunked",
+    "create_broadcasts_chunked",
     "upsert_subscriber",
     "all_broadcasts",
     "all_sequences",

@@ -141,7 +141,10 @@ impl<'a, O: Operation> Exchange<'a, O> {
             Step::Done(Ok(response)) => Step::Done(
                 self.op
                     .decode(response.status(), response.body())
-                    .map_err(|e| self.attempts.scrub(e)),
+                    .map_err(|e| {
+                        self.attempts
+                            .scrub(e.with_request_id(request_id(response.headers())))
+                    }),
             ),
             Step::Done(Err(e)) => Step::Done(Err(e)),
         }
@@ -192,8 +195,8 @@ impl<'a> Attempts<'a> {
             Some(left) if left.is_zero() => Err(Error::Transport {
                 kind: crate::error::TransportErrorKind::Deadline,
                 message: format!(
-                    "the call's deadline of {} s passed",
-                    self.config.deadline.unwrap_or_default().as_secs_f64()
+                    "the call's deadline of {} ms passed",
+                    self.config.deadline.unwrap_or_default().as_millis()
                 ),
             }),
             Some(left) => Ok(per_attempt.min(left)),
@@ -288,7 +291,16 @@ impl<'a> Attempts<'a> {
 /// [`Attempts::on_response`] and [`error_from_response`]). A transport may pass every header;
 /// one that pays for parsing header names (the WASI component, where the parser's tables are
 /// code size) passes just these.
-pub const RESPONSE_HEADERS: &[http::HeaderName] = &[header::RETRY_AFTER, header::LOCATION];
+pub static RESPONSE_HEADERS: [http::HeaderName; 8] = [
+    header::RETRY_AFTER,
+    header::LOCATION,
+    http::HeaderName::from_static("x-request-id"),
+    http::HeaderName::from_static("request-id"),
+    http::HeaderName::from_static("x-amzn-requestid"),
+    http::HeaderName::from_static("x-amz-request-id"),
+    http::HeaderName::from_static("x-correlation-id"),
+    http::HeaderName::from_static("cf-ray"),
+];
 
 /// Classifies a non-2xx response. `now` turns an HTTP-date `Retry-After` into a duration (when
 /// absent, only delay-seconds are understood).
@@ -315,17 +327,23 @@ pub fn error_from_response(response: &Response<Vec<u8>>, now: Option<SystemTime>
             message: format!("the server redirected to {to}; redirects are not followed"),
             field_errors: Vec::new(),
             retry_after,
+            request_id: request_id(response.headers()),
         };
     }
+    let request_id = request_id(response.headers());
     let body = ErrorBody::parse(response.body());
     if body.message.as_deref() == Some(AUTHOR_NOT_AUTHORIZED) {
-        return Error::AuthorNotAuthorized;
+        return Error::AuthorNotAuthorized { request_id };
     }
     match status {
         401 => Error::NotAuthorized {
             message: body.summary().unwrap_or_else(|| "Unauthorized".to_owned()),
+            request_id,
         },
-        429 => Error::RateLimit { retry_after },
+        429 => Error::RateLimit {
+            retry_after,
+            request_id,
+        },
         _ => Error::Api {
             status,
             message: body.summary().unwrap_or_else(|| {
@@ -337,8 +355,33 @@ pub fn error_from_response(response: &Response<Vec<u8>>, now: Option<SystemTime>
             }),
             field_errors: body.field_errors,
             retry_after,
+            request_id,
         },
     }
+}
+
+/// The response headers that carry a request id, in the order they are tried: `x-request-id`
+/// (Rails, Heroku, nginx, the emulator), `request-id` (Stripe-style APIs), `x-amzn-requestid`
+/// and `x-amz-request-id` (AWS front ends), `x-correlation-id`, and `cf-ray` (Cloudflare,
+/// which Bento sits behind: the id of the edge request, useful when nothing else is sent).
+pub const REQUEST_ID_HEADERS: &[&str] = &[
+    "x-request-id",
+    "request-id",
+    "x-amzn-requestid",
+    "x-amz-request-id",
+    "x-correlation-id",
+    "cf-ray",
+];
+
+/// The request id of a response (see [`REQUEST_ID_HEADERS`]): visible ASCII only, at most
+/// 128 characters, redacted like any server text.
+pub fn request_id(headers: &http::HeaderMap) -> Option<String> {
+    REQUEST_ID_HEADERS.iter().find_map(|name| {
+        let value = headers.get(*name)?.to_str().ok()?.trim();
+        let ok =
+            !value.is_empty() && value.len() <= 128 && value.bytes().all(|b| b.is_ascii_graphic());
+        ok.then(|| redact(value))
+    })
 }
 
 /// The scheme and host of a `Location` (never its path or query, which may hold an email),
@@ -613,6 +656,7 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
 ) -> Result<T, Error> {
     serde_json::from_slice(body).map_err(|e| Error::Decode {
         status: status.as_u16(),
+        request_id: None,
         // serde_json quotes the offending value in full (a 15 MB string would make a 15 MB
         // message): redact, then cap.
         message: crate::error::cap(redact(&format!("unexpected response body: {e}"))),
@@ -652,6 +696,7 @@ pub(crate) fn decode_created<T: DeserializeOwned>(
     let missing = || Error::Decode {
         status: status.as_u16(),
         message: "the response has no `data`".to_owned(),
+        request_id: None,
     };
     decode_data::<OneOrFirst<T>>(status, body)?
         .and_then(|one| one.0)
@@ -749,6 +794,7 @@ mod tests {
         assert_eq!(
             e,
             Error::NotAuthorized {
+                request_id: None,
                 message: "Unauthorized".into()
             }
         );
@@ -760,11 +806,12 @@ mod tests {
             ),
             None,
         );
-        assert_eq!(e, Error::AuthorNotAuthorized);
+        assert_eq!(e, Error::AuthorNotAuthorized { request_id: None });
         let e = error_from_response(&response(429, &[("retry-after", "7")], ""), None);
         assert_eq!(
             e,
             Error::RateLimit {
+                request_id: None,
                 retry_after: Some(Duration::from_secs(7))
             }
         );
@@ -856,6 +903,7 @@ mod tests {
                 Err(Error::Decode {
                     status: 201,
                     message,
+                    ..
                 }) => {
                     assert!(message.contains("no `data`"), "{missing}: {message}")
                 }

@@ -146,9 +146,9 @@ impl From<bento::Error> for BentoError {
         use bento::{Error as E, TransportErrorKind as K};
         match e {
             E::InvalidInput { field, reason } => BentoError::InvalidInput { field, reason },
-            E::NotAuthorized { message } => BentoError::NotAuthorized { message },
-            E::AuthorNotAuthorized => BentoError::AuthorNotAuthorized,
-            E::RateLimit { retry_after } => BentoError::RateLimited {
+            E::NotAuthorized { message, .. } => BentoError::NotAuthorized { message },
+            E::AuthorNotAuthorized { .. } => BentoError::AuthorNotAuthorized,
+            E::RateLimit { retry_after, .. } => BentoError::RateLimited {
                 retry_after_secs: secs(retry_after),
             },
             E::Api {
@@ -156,6 +156,7 @@ impl From<bento::Error> for BentoError {
                 message,
                 field_errors,
                 retry_after,
+                ..
             } => BentoError::Api {
                 status,
                 message,
@@ -178,7 +179,9 @@ impl From<bento::Error> for BentoError {
                 };
                 BentoError::Transport { kind, message }
             }
-            E::Decode { status, message } => BentoError::Decode { status, message },
+            E::Decode {
+                status, message, ..
+            } => BentoError::Decode { status, message },
             // The core's enum is non-exhaustive; a new class surfaces as text until mapped.
             other => BentoError::Internal {
                 message: other.to_string(),

@@ -273,7 +273,7 @@ fn reports_map_back_to_the_callers_records_without_panicking() {
             bento::FailedChunk {
                 index: 9,
                 offset: usize::MAX,
-                error: bento::Error::AuthorNotAuthorized,
+                error: bento::Error::AuthorNotAuthorized { request_id: None },
                 delivery: bento::Delivery::Rejected,
                 idempotency: bento::Idempotency::Idempotent,
                 records: vec![Default::default()],
@@ -307,26 +307,35 @@ fn every_core_error_class_maps_to_its_variant() {
     ));
     assert!(matches!(
         C::NotAuthorized {
+            request_id: None,
             message: "m".into()
         }
         .into(),
         BentoError::NotAuthorized { .. }
     ));
     assert_eq!(
-        BentoError::from(C::AuthorNotAuthorized),
+        BentoError::from(C::AuthorNotAuthorized { request_id: None }),
         BentoError::AuthorNotAuthorized
     );
     assert_eq!(
-        BentoError::from(C::RateLimit { retry_after: s(2) }).to_string(),
+        BentoError::from(C::RateLimit {
+            request_id: None,
+            retry_after: s(2)
+        })
+        .to_string(),
         "rate limited (429); retry after 2s"
     );
     assert_eq!(
-        BentoError::from(C::RateLimit { retry_after: s(2) }),
+        BentoError::from(C::RateLimit {
+            request_id: None,
+            retry_after: s(2)
+        }),
         BentoError::RateLimited {
             retry_after_secs: Some(2.0)
         }
     );
     let api = C::Api {
+        request_id: None,
         status: 422,
         message: "bad".into(),
         field_errors: vec![bento::FieldError {
@@ -372,6 +381,7 @@ fn every_core_error_class_maps_to_its_variant() {
     ));
     assert!(matches!(
         BentoError::from(C::Decode {
+            request_id: None,
             status: 200,
             message: "x".into()
         }),

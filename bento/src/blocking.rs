@@ -197,6 +197,16 @@ impl Client {
         self.chunked::<SubscriberCommands>(commands, options, None)
     }
 
+    /// Creates any number of draft broadcasts in chunks of at most 100. A chunk that may have
+    /// been received is never re-sent.
+    pub fn create_broadcasts_chunked(
+        &self,
+        broadcasts: impl IntoIterator<Item = BroadcastData>,
+        options: ChunkOptions,
+    ) -> Result<BatchReport<BroadcastData>, Error> {
+        self.chunked::<CreateBroadcasts>(broadcasts, options, None)
+    }
+
     /// Any chunked operation, one chunk at a time, with `on_progress` called after each.
     pub fn run_chunked<C: Chunked>(
         &self,

@@ -151,6 +151,17 @@ impl Client {
             .await
     }
 
+    /// Creates any number of draft broadcasts in chunks of at most 100. A chunk that may have
+    /// been received is never re-sent.
+    pub async fn create_broadcasts_chunked(
+        &self,
+        broadcasts: impl IntoIterator<Item = BroadcastData>,
+        options: ChunkOptions,
+    ) -> Result<BatchReport<BroadcastData>, Error> {
+        self.chunked::<CreateBroadcasts>(broadcasts, options, None)
+            .await
+    }
+
     /// Any chunked operation, with `on_progress` called after every chunk (e.g. for a
     /// progress bar). Only invalid options are an error; failures of chunks are in the report.
     pub async fn run_chunked<C>(

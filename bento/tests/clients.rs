@@ -110,14 +110,14 @@ both_clients! {
         let server = Server::start(vec![Reply::json(401, r#"{"error":"Unauthorized"}"#)]);
         let c = client!(config(&server.base_url).build().unwrap());
         let err = call!(c.get_tags()).unwrap_err();
-        assert_eq!(err, Error::NotAuthorized { message: "Unauthorized".into() });
+        assert_eq!(err, Error::NotAuthorized { request_id: None, message: "Unauthorized".into() });
         assert!(!err.to_string().contains("sk_test_secret"));
     }
 
     a_sender_that_is_not_an_author_is_classified => {
         let server = Server::start(vec![Reply::json(500, r#"{"error":"Author not authorized to send on this account"}"#)]);
         let c = client!(config(&server.base_url).build().unwrap());
-        assert_eq!(call!(c.send_emails(email())).unwrap_err(), Error::AuthorNotAuthorized);
+        assert_eq!(call!(c.send_emails(email())).unwrap_err(), Error::AuthorNotAuthorized { request_id: None });
         assert_eq!(server.requests().len(), 1);
     }
 

@@ -64,6 +64,39 @@ fn count(emu: &Emulator, path: &str) -> usize {
 }
 
 both_clients! {
+    errors_carry_the_response_request_id_and_the_emulator_logged_it => {
+        // Issue 13, item 1: the request id of the failing response, in the error and its
+        // Display, and findable in the emulator's request log.
+        let emu = emulator();
+        let c = client!(config(&emu).secret_key("wrong").build().unwrap());
+        let err = call!(c.get_tags()).unwrap_err();
+        let id = err.request_id().expect("a request id").to_owned();
+        assert!(id.starts_with("req_"), "{id}");
+        assert!(err.to_string().ends_with(&format!("(request id {id})")), "{err}");
+        assert!(emu.requests().iter().any(|r| r.request_id == id));
+        // A decode error (2xx with a body the contract does not allow) carries it too.
+        emu.add_fault(FaultRule::new(status(200, json!({}))).exact_path("/batch/events"));
+        let c = client!(config(&emu).build().unwrap());
+        let err = call!(c.track(Event::new("signup", "jane@example.com"))).unwrap_err();
+        assert!(matches!(&err, Error::Decode { status: 200, .. }), "{err}");
+        assert!(err.request_id().is_some_and(|id| id.starts_with("req_")), "{err}");
+    }
+
+    a_wrong_key_stops_a_chunked_run_after_one_request => {
+        // Issue 15, item 6: no later chunk can survive a 401; the rest is reported not sent.
+        let emu = emulator();
+        let c = client!(config(&emu).secret_key("wrong").build().unwrap());
+        let rows = (0..5_000).map(|i| ImportSubscriberData::new(format!("u{i}@example.com")));
+        let report = call!(c.import_subscribers_chunked(rows, bento::ChunkOptions::default().concurrency(4))).unwrap();
+        assert_eq!(count(&emu, "/batch/subscribers"), 1);
+        assert_eq!(report.records, 5_000);
+        assert_eq!(report.failed_chunks.len(), 5);
+        assert!(matches!(report.stopped, Some(Error::NotAuthorized { .. })));
+        assert_eq!(report.failed_chunks[0].delivery, bento::Delivery::Rejected);
+        assert!(report.failed_chunks[1..].iter().all(|c| c.delivery == bento::Delivery::NotSent));
+        assert_eq!(report.accounted(), report.records);
+    }
+
     wrong_keys_are_not_authorized => {
         let emu = emulator();
         let c = client!(config(&emu).secret_key("wrong").build().unwrap());
@@ -113,14 +146,14 @@ both_clients! {
         emu.add_fault(FaultRule::new(FaultAction::Status { status: 429, body: None, retry_after: Some(120), content_type: None }).exact_path("/fetch/tags"));
         let c = client!(config(&emu).build().unwrap());
         let err = call!(c.get_tags()).unwrap_err();
-        assert_eq!(err, Error::RateLimit { retry_after: Some(Duration::from_secs(120)) });
+        assert!(matches!(&err, Error::RateLimit { retry_after: Some(d), request_id: Some(_) } if *d == Duration::from_secs(120)), "{err:?}");
         assert_eq!(count(&emu, "/fetch/tags"), 1, "a wait over the cap is handed back, not slept");
     }
 
     a_sender_that_is_not_an_author_is_refused => {
         let emu = emulator();
         let c = client!(config(&emu).build().unwrap());
-        assert_eq!(call!(c.send_emails(email("stranger@example.com"))).unwrap_err(), Error::AuthorNotAuthorized);
+        assert!(matches!(call!(c.send_emails(email("stranger@example.com"))).unwrap_err(), Error::AuthorNotAuthorized { request_id: Some(_) }));
         assert_eq!(call!(c.send_emails(email("sender@example.com"))).unwrap().results, 1);
     }
 

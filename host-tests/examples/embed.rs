@@ -46,9 +46,10 @@ fn main() -> wasmtime::Result<()> {
     {
         Ok(Some(subscriber)) => println!("found {} ({})", subscriber.email, subscriber.uuid),
         Ok(None) => println!("not visible yet"),
-        Err(api::BentoError::RateLimited(after)) => {
-            println!("rate limited, retry after {after:?} ms")
-        }
+        Err(api::BentoError::RateLimited(e)) => println!(
+            "rate limited, retry after {:?} ms (request id {:?})",
+            e.retry_after_ms, e.request_id
+        ),
         Err(other) => println!("error: {other:?}"),
     }
 

@@ -18,6 +18,7 @@
 //!     timeout_ms: None,
 //!     connect_timeout_ms: None,
 //!     max_response_bytes: None,
+//!     deadline_ms: None,
 //!     retry: None,
 //! };
 //! let client = instance.client(&config)?.expect("valid config");

@@ -14,6 +14,9 @@ mod imports;
 mod inputs;
 #[path = "e2e/keep_alive.rs"]
 mod keep_alive;
+// The core's operation registry against the WIT interface.
+#[path = "e2e/parity.rs"]
+mod parity;
 #[path = "e2e/throughput.rs"]
 mod throughput;
 

@@ -19,7 +19,17 @@ fn get_tags_error(t: &mut Setup) -> BentoError {
 fn unauthorized_401() {
     let mut t = Setup::with(|c| c.secret_key = "wrong".into());
     match get_tags_error(&mut t) {
-        BentoError::Unauthorized(message) => assert!(!message.contains("wrong")),
+        BentoError::Unauthorized(e) => {
+            assert!(!e.message.contains("wrong"));
+            // The emulator's x-request-id crosses the boundary (issue 13).
+            assert!(
+                e.request_id
+                    .as_deref()
+                    .is_some_and(|id| id.starts_with("req_")),
+                "{:?}",
+                e.request_id
+            );
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -76,7 +86,17 @@ fn rate_limit_beyond_retries_is_rate_limited() {
         retry_after: Some(7),
         content_type: None,
     }));
-    assert_eq!(get_tags_error(&mut t), BentoError::RateLimited(Some(7_000)));
+    match get_tags_error(&mut t) {
+        BentoError::RateLimited(e) => {
+            assert_eq!(e.retry_after_ms, Some(7_000));
+            assert!(
+                e.request_id
+                    .as_deref()
+                    .is_some_and(|id| id.starts_with("req_"))
+            );
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
@@ -90,10 +110,12 @@ fn author_not_authorized_500() {
         transactional: true,
         personalizations: None,
     };
-    assert_eq!(
-        call!(t, call_send_emails, &[email]),
-        Err(BentoError::AuthorNotAuthorized)
-    );
+    match call!(t, call_send_emails, &[email]) {
+        Err(BentoError::AuthorNotAuthorized(id)) => {
+            assert!(id.is_some_and(|id| id.starts_with("req_")))
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

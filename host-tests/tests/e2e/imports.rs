@@ -51,39 +51,6 @@ fn exports_only_the_api() {
     assert_eq!(exports, ["bentonow:bento/api@0.1.0"]);
 }
 
-/// The WIT offers every one-request method of the core (`bento-core/src/methods.rs`, the one
-/// list both Rust clients expand), plus the chunked helpers and upsert.
-#[test]
-fn the_wit_exposes_every_core_method() {
-    let methods = include_str!("../../../bento-core/src/methods.rs");
-    let wit = include_str!("../../../wit/bento.wit");
-    let core: Vec<String> = methods
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("fn "))
-        .filter_map(|l| l.split('(').next())
-        .map(|name| name.replace('_', "-"))
-        .collect();
-    assert!(core.len() >= 39, "{core:?}");
-    let exported: Vec<&str> = wit
-        .lines()
-        .filter_map(|l| l.trim().split_once(": func("))
-        .map(|(name, _)| name)
-        .collect();
-    let missing: Vec<&String> = core
-        .iter()
-        .filter(|m| !exported.contains(&m.as_str()))
-        .collect();
-    assert!(missing.is_empty(), "not in the WIT: {missing:?}");
-    for helper in [
-        "import-subscribers-chunked",
-        "track-events-chunked",
-        "upsert-subscriber",
-    ] {
-        assert!(exported.contains(&helper), "{helper}");
-    }
-    assert_eq!(exported.len(), core.len() + 3, "{exported:?}");
-}
-
 /// Size is kept as a budget: the component is what an edge host downloads and compiles on a
 /// cold start. 734,271 bytes when this was written (README, "Size"); the budget leaves ~2 % so
 /// an accidental bloat — a derived `Debug`, a second copy of serde_json's parser, core's float
@@ -91,10 +58,13 @@ fn the_wit_exposes_every_core_method() {
 /// landing unnoticed. Raise it on purpose, with the reason in the commit. Raised to 800,000
 /// when the chunked runs, deadlines and the lossless report moved into the core (786,730
 /// bytes: the core's driver and report bookkeeping, the delivery classification, the
-/// date parser, sorted map serialization and the report's WIT converters).
+/// date parser, sorted map serialization and the report's WIT converters), then to 920,000
+/// when the WIT gained the seven functions it lacked against the core (three chunked
+/// helpers with their reports, three paged walks) and request ids in every error
+/// (897,492 bytes).
 #[test]
 fn the_component_stays_within_its_size_budget() {
-    const BUDGET: u64 = 800_000;
+    const BUDGET: u64 = 920_000;
     let size = std::fs::metadata(host_tests::COMPONENT_WASM)
         .expect("the component built by build.rs")
         .len();

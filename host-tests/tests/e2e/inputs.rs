@@ -22,13 +22,16 @@ fn bad_json_text_is_invalid_input() {
     e.details = Some("{not json".into());
     let err = invalid(call!(t, call_track, &e).unwrap_err());
     assert_eq!(err.field, "event.details");
-    assert_eq!(err.reason, "is not valid JSON (line 1, column 2)");
+    assert_eq!(
+        err.reason,
+        "is not valid JSON text (line 1, column 2: syntax error)"
+    );
 
     let mut e = event("signup", "json@example.com");
     e.fields = Some("[1, 2]".into());
     let err = invalid(call!(t, call_track_events, &[event("a", "a@example.com"), e]).unwrap_err());
     assert_eq!(err.field, "events[1].fields");
-    assert_eq!(err.reason, "must be a JSON object");
+    assert_eq!(err.reason, "must be a JSON object, not an array");
 
     // A broken array is broken text, not "not an object" (fuzz finding F5).
     let mut e = event("signup", "json@example.com");
@@ -45,7 +48,7 @@ fn bad_json_text_is_invalid_input() {
     row.custom_fields = Some("\"just a string\"".into());
     let err = invalid(call!(t, call_import_subscribers, &[row]).unwrap_err());
     assert_eq!(err.field, "subscribers[0].custom-fields");
-    assert_eq!(err.reason, "must be a JSON object");
+    assert_eq!(err.reason, "must be a JSON object, not a string");
 
     let command = api::Command::AddField(api::EmailKeyValue {
         email: "json@example.com".into(),
