@@ -901,3 +901,256 @@ fn debug_of_a_built_request_hides_the_authorization() {
     assert!(!shown.contains(B64) && !shown.contains(SECRET), "{shown}");
     assert!(shown.contains("Sensitive"), "{shown}");
 }
+
+/// When the call's deadline runs out *between* attempts (a sleep that ends at or past it),
+/// the driver returns `Transport { kind: Deadline }` instead of the last attempt's answer.
+/// After nothing but 429s — the server acted on nothing — a chunk is then reported
+/// `MaybeReceived`, so `safe_to_resend()` is false for events that were certainly not stored.
+/// A fake transport with a fake clock makes the race deterministic: every send takes 1 ms
+/// and answers `429 Retry-After: 0`, every sleep overshoots by 2.5 ms (tokio's timer wheel
+/// rounds up to the next millisecond; a loaded machine overshoots more).
+mod deadline_between_attempts {
+    use super::*;
+    use bento::{Clock, TrackEvents, Transport, TransportError};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::SystemTime;
+
+    struct Always429 {
+        now_us: AtomicU64,
+        sent: AtomicU64,
+    }
+
+    impl Always429 {
+        fn advance(&self, d: Duration) {
+            self.now_us
+                .fetch_add(d.as_micros() as u64, Ordering::SeqCst);
+        }
+    }
+
+    impl Clock for Always429 {
+        fn now(&self) -> SystemTime {
+            SystemTime::UNIX_EPOCH
+        }
+        fn monotonic(&self) -> Duration {
+            Duration::from_micros(self.now_us.load(Ordering::SeqCst))
+        }
+        fn jitter(&self) -> f64 {
+            0.5
+        }
+    }
+
+    impl Transport for Always429 {
+        fn send(
+            &self,
+            _: &http::Request<Vec<u8>>,
+            _: Duration,
+        ) -> Result<http::Response<Vec<u8>>, TransportError> {
+            self.sent.fetch_add(1, Ordering::SeqCst);
+            self.advance(Duration::from_millis(1));
+            Ok(http::Response::builder()
+                .status(429)
+                .header("retry-after", "0")
+                .body(Vec::new())
+                .unwrap())
+        }
+        fn sleep(&self, delay: Duration) {
+            self.advance(delay + Duration::from_micros(2_500));
+        }
+    }
+
+    #[test]
+    #[ignore = "core bug: a deadline reached between attempts replaces the last 429 with Transport{Deadline}, so the chunk is MaybeReceived instead of Rejected (bento-core/src/driver.rs `send` / operation.rs `attempt_timeout`)"]
+    fn a_chunk_that_only_ever_got_429s_is_rejected_not_maybe_received() {
+        let transport = Always429 {
+            now_us: AtomicU64::new(0),
+            sent: AtomicU64::new(0),
+        };
+        let config = config("http://127.0.0.1:9/api/v1")
+            .deadline(Duration::from_millis(10))
+            .retry_policy(RetryPolicy {
+                max_retries: 100,
+                ..fast_retries()
+            })
+            .build()
+            .unwrap();
+        let events = (0..10).map(|i| Event::tag(format!("u{i}@example.com"), "vip"));
+        let report = bento::driver::run_chunked::<_, TrackEvents>(
+            &transport,
+            &config,
+            events,
+            &ChunkOptions::default(),
+            None,
+        )
+        .unwrap();
+        assert!(transport.sent.load(Ordering::SeqCst) > 1);
+        let chunk = &report.failed_chunks[0];
+        assert!(
+            matches!(chunk.error, Error::RateLimit { .. }),
+            "every attempt was a 429, got {:?}",
+            chunk.error
+        );
+        assert_eq!(chunk.delivery, Delivery::Rejected);
+        assert!(chunk.safe_to_resend());
+    }
+}
+
+/// What the transports log (finding 5): a `log` logger at TRACE and a `tracing` subscriber
+/// that records every span and event, installed for the whole test binary — so every other
+/// case running at the same time is checked too. No record may carry the secret, the base64
+/// Authorization value, the email or `%40`.
+mod logs {
+    use super::*;
+    use bento_emulator::{Emulator, EmulatorConfig, FaultAction, FaultRule};
+    use std::fmt::Write as _;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Mutex, Once};
+
+    static RECORDS: Mutex<Vec<(&'static str, String)>> = Mutex::new(Vec::new());
+
+    fn push(kind: &'static str, text: String) {
+        RECORDS.lock().unwrap().push((kind, text));
+    }
+
+    struct LogCapture;
+    impl log::Log for LogCapture {
+        fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+            true
+        }
+        fn log(&self, record: &log::Record<'_>) {
+            push(
+                "log",
+                format!("{} {}: {}", record.level(), record.target(), record.args()),
+            );
+        }
+        fn flush(&self) {}
+    }
+    static LOGGER: LogCapture = LogCapture;
+
+    struct Fields(String);
+    impl tracing::field::Visit for Fields {
+        fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+            let _ = write!(self.0, "{}={value:?} ", field.name());
+        }
+    }
+
+    struct TracingCapture(AtomicU64);
+    impl tracing::Subscriber for TracingCapture {
+        fn register_callsite(
+            &self,
+            _: &'static tracing::Metadata<'static>,
+        ) -> tracing::subscriber::Interest {
+            tracing::subscriber::Interest::always()
+        }
+        fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
+            Some(tracing::level_filters::LevelFilter::TRACE)
+        }
+        fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+            let mut fields = Fields(String::new());
+            span.record(&mut fields);
+            push(
+                "tracing",
+                format!(
+                    "span {} {}: {}",
+                    span.metadata().target(),
+                    span.metadata().name(),
+                    fields.0
+                ),
+            );
+            tracing::span::Id::from_u64(self.0.fetch_add(1, Ordering::Relaxed))
+        }
+        fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+            let mut fields = Fields(String::new());
+            values.record(&mut fields);
+            push("tracing", format!("record {}", fields.0));
+        }
+        fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+        fn event(&self, event: &tracing::Event<'_>) {
+            let mut fields = Fields(String::new());
+            event.record(&mut fields);
+            push(
+                "tracing",
+                format!(
+                    "{} {}: {}",
+                    event.metadata().level(),
+                    event.metadata().target(),
+                    fields.0
+                ),
+            );
+        }
+        fn enter(&self, _: &tracing::span::Id) {}
+        fn exit(&self, _: &tracing::span::Id) {}
+    }
+
+    fn install() {
+        static ONCE: Once = Once::new();
+        ONCE.call_once(|| {
+            log::set_logger(&LOGGER).unwrap();
+            log::set_max_level(log::LevelFilter::Trace);
+            tracing::subscriber::set_global_default(TracingCapture(AtomicU64::new(1))).unwrap();
+        });
+    }
+
+    /// The server side (the emulator's hyper/axum, in this process) is not under test.
+    fn from_the_client(text: &str) -> bool {
+        ![
+            "bento_emulator",
+            "axum",
+            "tower",
+            "hyper::server",
+            "hyper_util::server",
+        ]
+        .iter()
+        .any(|t| text.contains(&format!(" {t}")))
+    }
+
+    fn emulator() -> Emulator {
+        Emulator::start(EmulatorConfig {
+            publishable_key: PK.into(),
+            secret_key: SECRET.into(),
+            site_uuid: "site-1".into(),
+            ..EmulatorConfig::default()
+        })
+        .unwrap()
+    }
+
+    fn check_records() -> usize {
+        let records = RECORDS.lock().unwrap();
+        let mut client_records = 0;
+        for (kind, text) in records.iter().filter(|(_, t)| from_the_client(t)) {
+            client_records += 1;
+            for needle in NEEDLES {
+                assert!(
+                    !text.contains(needle),
+                    "{needle} in a {kind} record: {text}"
+                );
+            }
+        }
+        client_records
+    }
+
+    both_clients! {
+        no_log_or_trace_record_carries_a_secret_or_an_email => {
+            install();
+            let emu = emulator();
+            emu.add_fault(FaultRule::new(FaultAction::Status { status: 429, body: None, retry_after: Some(0), content_type: None }).exact_path("/fetch/tags").once());
+            emu.add_fault(FaultRule::new(FaultAction::status(500)).exact_path("/fetch/fields").once());
+            let c = client!(config(emu.base_url()).timeout(Duration::from_secs(5)).build().unwrap());
+            call!(c.import_subscribers([ImportSubscriberData::new(EMAIL)])).unwrap();
+            let found = call!(c.find_subscriber(EMAIL)).unwrap();
+            assert!(found.is_some());
+            call!(c.get_tags()).unwrap();
+            assert!(matches!(call!(c.get_fields()), Err(Error::Api { status: 500, .. })));
+            call!(c.track(Event::tag(EMAIL, "vip"))).unwrap();
+            let wrong = client!(config(emu.base_url()).secret_key("sk_wrong").build().unwrap());
+            assert!(matches!(call!(wrong.find_subscriber(EMAIL)), Err(Error::NotAuthorized { .. })));
+            assert_eq!(emu.requests().len(), 7, "429 retried once, nothing else");
+            let seen = check_records();
+            // The capture works: reqwest (log) and hyper-util (tracing) log every connection.
+            assert!(seen > 0, "no record was captured");
+            eprintln!("{seen} client-side log/tracing records checked");
+        }
+    }
+}
