@@ -1203,3 +1203,65 @@ mod delivery_after_retries {
         check(&server, &report);
     }
 }
+
+/// An error answer with a body over the size cap (a proxy's 1 MB HTML page, or an endless
+/// one) is still the error its status says: a 401 stops a chunked run after one request, a
+/// 429 is retried. Only a 2xx body over the cap is `ResponseTooLarge` (it would be decoded).
+/// Guards a transport fix: both clients failed every such answer as `ResponseTooLarge`, so a
+/// wrong key behind a verbose proxy sent every chunk, and a 429 was never retried.
+mod big_error_bodies {
+    use super::*;
+    use hostile_server::head;
+
+    fn page(status: u16, extra: &[(&str, &str)]) -> Act {
+        let body = format!(
+            "<html><body>{}</body></html>",
+            "blocked ".repeat(128 * 1024)
+        );
+        let mut headers = vec![("content-type", "text/html")];
+        headers.extend_from_slice(extra);
+        Act::Raw(response(status, &headers, &body))
+    }
+
+    both_clients! {
+        a_401_with_a_huge_body_stops_the_run_after_one_request => {
+            let server = Hostile::always(page(401, &[]));
+            let c = client!(config(&server.base_url()).build().unwrap());
+            let report = call!(c.import_subscribers_chunked(rows(10_000), ChunkOptions::default())).unwrap();
+            assert!(matches!(report.stopped, Some(Error::NotAuthorized { .. })), "{:?}", report.stopped);
+            assert_eq!(server.requests().len(), 1);
+            assert_eq!(report.failed_chunks[0].delivery, Delivery::Rejected);
+        }
+
+        a_429_with_a_huge_body_is_retried => {
+            let server = Hostile::always(page(429, &[("retry-after", "0")]));
+            let c = client!(config(&server.base_url()).build().unwrap());
+            let err = call!(c.track(Event::tag(EMAIL, "vip"))).unwrap_err();
+            assert_eq!(err, Error::RateLimit { retry_after: Some(Duration::ZERO) });
+            assert_eq!(server.requests().len(), 4);
+        }
+
+        an_endless_error_body_is_read_only_up_to_the_cap => {
+            for (what, headers) in [
+                ("content-length", vec![("content-length", "1073741824")]),
+                ("chunked", vec![("transfer-encoding", "chunked")]),
+            ] {
+                let chunked = what == "chunked";
+                let server = Hostile::always(Act::Endless { head: head("403 Forbidden", &headers), limit: 1 << 30, chunked });
+                let c = client!(config(&server.base_url()).build().unwrap());
+                let started = Instant::now();
+                let err = call!(c.get_tags()).unwrap_err();
+                within(started, Duration::from_secs(2));
+                assert!(matches!(err, Error::Api { status: 403, .. }), "{what}: {err:?}");
+                assert!(server.written() < 64 << 20, "{what}: {}", server.written());
+            }
+        }
+
+        a_2xx_body_over_the_cap_is_still_too_large => {
+            let server = Hostile::always(Act::Raw(json(200, &format!("{{\"data\":[],\"pad\":\"{}\"}}", "p".repeat(100_000)))));
+            let c = client!(config(&server.base_url()).build().unwrap());
+            let err = call!(c.get_tags()).unwrap_err();
+            assert_eq!(transport_kind(&err), TransportErrorKind::ResponseTooLarge);
+        }
+    }
+}
