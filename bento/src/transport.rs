@@ -34,7 +34,16 @@ fn tls_config() -> Result<rustls::ClientConfig, Error> {
 
 impl Http {
     pub(crate) fn new(config: &Config) -> Result<Http, Error> {
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        let plain = config.base_url().get(..7);
+        if plain.is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://")) {
+            // Plain http is allowed for loopback hosts only, so the keys never cross a network
+            // in clear; reqwest would still send it (Authorization included) to whatever
+            // `HTTP_PROXY`/`ALL_PROXY` names, loopback or not. https keeps the system proxy:
+            // it tunnels with CONNECT, TLS end to end.
+            builder = builder.no_proxy();
+        }
+        let client = builder
             .tls_backend_preconfigured(tls_config()?)
             .connect_timeout(config.connect_timeout())
             // Never follow a redirect: it would re-send the credentials and the body to

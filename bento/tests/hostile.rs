@@ -1265,3 +1265,61 @@ mod big_error_bodies {
         }
     }
 }
+
+/// `HTTP_PROXY`/`ALL_PROXY` in the environment must not route a plain-http (loopback-only)
+/// base URL through a proxy: the request, Authorization header included, would travel in
+/// clear to wherever the variable points, bypassing the "http only on loopback" rule.
+/// (https keeps the system proxy: it tunnels with CONNECT, TLS end to end.) Guards a
+/// transport fix: reqwest reads these variables and does not exempt loopback hosts.
+///
+/// The environment is process-wide, so each test re-runs itself in a child process with the
+/// variables set; the parent owns both servers and checks where the request went.
+mod proxy_env {
+    use super::*;
+    use std::process::Command as Process;
+
+    const CHILD: &str = "BENTO_HOSTILE_PROXY_CHILD_BASE";
+
+    fn parent(test: &str) {
+        let server = Hostile::always(Act::Raw(json(200, r#"{"data":[]}"#)));
+        let proxy = Hostile::always(Act::Raw(json(200, r#"{"data":[]}"#)));
+        let proxy_url = format!("http://127.0.0.1:{}", proxy.port);
+        let status = Process::new(std::env::current_exe().unwrap())
+            .args([test, "--exact", "--nocapture", "--test-threads=1"])
+            .env(CHILD, server.base_url())
+            .env("HTTP_PROXY", &proxy_url)
+            .env("http_proxy", &proxy_url)
+            .env("ALL_PROXY", &proxy_url)
+            .env("all_proxy", &proxy_url)
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy")
+            .status()
+            .unwrap();
+        assert!(status.success(), "the child failed");
+        let leaked: Vec<String> = proxy.requests().iter().map(|r| r.head.clone()).collect();
+        assert_eq!(proxy.connections(), 0, "sent through the proxy: {leaked:?}");
+        assert_eq!(server.requests().len(), 1);
+    }
+
+    #[test]
+    fn blocking_plain_http_ignores_proxy_variables() {
+        match std::env::var(CHILD) {
+            Ok(base) => {
+                let c = bento::blocking::Client::new(config(&base).build().unwrap()).unwrap();
+                c.get_tags().unwrap();
+            }
+            Err(_) => parent("proxy_env::blocking_plain_http_ignores_proxy_variables"),
+        }
+    }
+
+    #[tokio::test]
+    async fn async_plain_http_ignores_proxy_variables() {
+        match std::env::var(CHILD) {
+            Ok(base) => {
+                let c = bento::Client::new(config(&base).build().unwrap()).unwrap();
+                c.get_tags().await.unwrap();
+            }
+            Err(_) => parent("proxy_env::async_plain_http_ignores_proxy_variables"),
+        }
+    }
+}
