@@ -1323,3 +1323,78 @@ mod proxy_env {
         }
     }
 }
+
+/// Extreme but accepted configurations: no panic (e.g. an `Instant + Duration::MAX`
+/// overflow in a timer), and a call still completes.
+mod extreme_config {
+    use super::*;
+
+    both_clients! {
+        duration_max_timeouts_and_deadlines_do_not_panic => {
+            let server = Hostile::always(Act::Raw(json(200, r#"{"data":[]}"#)));
+            let policy = RetryPolicy {
+                max_retries: u32::MAX,
+                base_delay: Duration::MAX,
+                max_delay: Duration::MAX,
+                max_retry_after: Duration::MAX,
+                ..RetryPolicy::default()
+            };
+            for builder in [
+                config(&server.base_url()).timeout(Duration::MAX).connect_timeout(Duration::MAX).no_deadline(),
+                config(&server.base_url()).timeout(Duration::MAX).deadline(Duration::MAX),
+                config(&server.base_url()).retry_policy(policy.clone()).deadline(Duration::MAX),
+                config(&server.base_url()).max_response_bytes(usize::MAX),
+            ] {
+                let c = client!(builder.build().unwrap());
+                assert!(call!(c.get_tags()).unwrap().is_empty());
+                let c = c.with_deadline(Some(Duration::MAX)).unwrap();
+                assert!(call!(c.get_tags()).unwrap().is_empty());
+            }
+        }
+    }
+}
+
+/// The blocking client called from inside a current-thread tokio runtime (its docs: "safe
+/// from any thread — even one inside an async runtime"), and dropped there.
+#[tokio::test(flavor = "current_thread")]
+async fn the_blocking_client_works_inside_a_current_thread_runtime() {
+    let server = Hostile::always(Act::Raw(json(200, r#"{"data":[]}"#)));
+    let c = bento::blocking::Client::new(config(&server.base_url()).build().unwrap()).unwrap();
+    assert!(c.get_tags().unwrap().is_empty());
+    let err = {
+        let stalled = Hostile::always(Act::Stall);
+        let c2 =
+            bento::blocking::Client::new(config(&stalled.base_url()).build().unwrap()).unwrap();
+        c2.track(Event::tag(EMAIL, "vip")).unwrap_err()
+    };
+    assert_eq!(transport_kind(&err), TransportErrorKind::Timeout);
+    drop(c);
+}
+
+/// An answer written before the request body was read (a 401 or 413 from a front end that
+/// does not wait for the ~1 MB body) is still that answer, not a broken pipe.
+mod early_answers {
+    use super::*;
+
+    fn big_rows() -> impl Iterator<Item = ImportSubscriberData> {
+        (0..1000).map(|i| {
+            let mut row = ImportSubscriberData::new(format!("user{i}@example.com"));
+            row.first_name = Some("n".repeat(900));
+            row
+        })
+    }
+
+    both_clients! {
+        an_early_401_or_413_is_the_answer => {
+            for (status, body) in [(401u16, r#"{"error":"Unauthorized"}"#), (413, r#"{"error":"too large"}"#)] {
+                let server = Hostile::always(Act::EarlyAnswer(json(status, body)));
+                let c = client!(config(&server.base_url()).build().unwrap());
+                let started = Instant::now();
+                let err = call!(c.import_subscribers(big_rows())).unwrap_err();
+                within(started, Duration::from_secs(2));
+                assert_eq!(err.status(), Some(status), "{err:?}");
+                assert_eq!(server.requests().len(), 1);
+            }
+        }
+    }
+}

@@ -47,6 +47,10 @@ pub enum Act {
     Unparsed(Vec<u8>),
     /// Read the request and answer it with `respond(request)`, then close.
     Computed(Respond),
+    /// Read only the request head, write these bytes at once (an early 401/413 while the
+    /// client is still sending its body), then read and drop the rest until the client
+    /// closes.
+    EarlyAnswer(Vec<u8>),
 }
 
 /// Computes an answer from the request.
@@ -177,6 +181,24 @@ fn serve(
             let _ = stream.shutdown(Shutdown::Both);
             return;
         }
+        Act::EarlyAnswer(bytes) => {
+            let mut data = Vec::new();
+            let mut buf = [0u8; 8192];
+            while !data.windows(4).any(|w| w == b"\r\n\r\n") && data.len() < MAX_HEAD {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => data.extend_from_slice(&buf[..n]),
+                }
+            }
+            let head_end = data.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(0);
+            requests.lock().unwrap().push(Request {
+                head: String::from_utf8_lossy(&data[..head_end]).into_owned(),
+                body: Vec::new(),
+            });
+            let _ = stream.write_all(&bytes);
+            linger_until_closed(&mut stream, Duration::from_secs(5));
+            return;
+        }
         _ => {}
     }
     let Some(request) = read_request(&mut stream) else {
@@ -184,7 +206,7 @@ fn serve(
     };
     requests.lock().unwrap().push(request.clone());
     match act {
-        Act::DropBeforeRead | Act::Unparsed(_) => unreachable!(),
+        Act::DropBeforeRead | Act::Unparsed(_) | Act::EarlyAnswer(_) => unreachable!(),
         Act::DropAfterRead => drop(stream),
         Act::Raw(bytes) => {
             let _ = stream.write_all(&bytes);
