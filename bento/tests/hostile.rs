@@ -1398,3 +1398,138 @@ mod early_answers {
         }
     }
 }
+
+/// Paging against a server that ignores `page`. `all_pages` stops at an empty page or at a
+/// page equal to the previous one, else after `MAX_PAGES` (10,000) pages.
+mod paging {
+    use super::*;
+
+    fn page_of(ids: &[u64]) -> Act {
+        let items: Vec<String> = ids
+            .iter()
+            .map(|id| {
+                format!(r#"{{"id":"{id}","type":"sequences","attributes":{{"name":"s{id}"}}}}"#)
+            })
+            .collect();
+        Act::Raw(json(200, &format!(r#"{{"data":[{}]}}"#, items.join(","))))
+    }
+
+    both_clients! {
+        a_server_repeating_one_page_stops_the_walk => {
+            let server = Hostile::always(page_of(&[1, 2]));
+            let c = client!(config(&server.base_url()).build().unwrap());
+            let all = call!(c.all_sequences()).unwrap();
+            assert_eq!(all.len(), 2);
+            assert_eq!(server.requests().len(), 2);
+        }
+    }
+
+    /// Two pages served in turn (A, B, A, B, …): each differs from the one before, so the
+    /// walk goes on to page 10,000 and returns A and B 5,000 times each.
+    fn alternating() -> Hostile {
+        Hostile::script(|n| {
+            if n % 2 == 0 {
+                page_of(&[1, 2])
+            } else {
+                page_of(&[3, 4])
+            }
+        })
+    }
+
+    fn check_alternating(
+        server: &Hostile,
+        all: &[bento::Resource<bento::sequences::SequenceAttributes>],
+        started: Instant,
+    ) {
+        let mut ids: Vec<&str> = all.iter().map(|r| r.id.as_str()).collect();
+        let total = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(
+            total,
+            ids.len(),
+            "duplicates: {total} items, {} distinct, {} requests",
+            ids.len(),
+            server.requests().len()
+        );
+        assert!(
+            server.requests().len() < 10,
+            "{} requests",
+            server.requests().len()
+        );
+        within(started, Duration::from_secs(5));
+    }
+
+    #[test]
+    #[ignore = "core bug: all_pages returns duplicates (10,000 pages) when a server alternates two pages (bento-core/src/paging.rs compares with the previous page only)"]
+    fn blocking_alternating_pages_are_not_returned_5000_times() {
+        let server = alternating();
+        let c = bento::blocking::Client::new(config(&server.base_url()).build().unwrap()).unwrap();
+        let started = Instant::now();
+        let all = c.all_sequences().unwrap();
+        check_alternating(&server, &all, started);
+    }
+
+    #[tokio::test]
+    #[ignore = "core bug: all_pages returns duplicates (10,000 pages) when a server alternates two pages (bento-core/src/paging.rs compares with the previous page only)"]
+    async fn async_alternating_pages_are_not_returned_5000_times() {
+        let server = alternating();
+        let c = bento::Client::new(config(&server.base_url()).build().unwrap()).unwrap();
+        let started = Instant::now();
+        let all = c.all_sequences().await.unwrap();
+        check_alternating(&server, &all, started);
+    }
+
+    /// Fresh ids on every page, forever: the walk ends after 10,000 pages with `Ok`, so the
+    /// caller cannot tell the list was cut, and the configured deadline (1 s here) does not
+    /// bound it (each page is its own call).
+    fn endless() -> Hostile {
+        Hostile::script(|n| page_of(&[2 * n as u64, 2 * n as u64 + 1]))
+    }
+
+    #[test]
+    #[ignore = "core bug: all_pages is bounded by neither the deadline nor an error: 10,000 pages, then Ok with a silently cut list (bento-core/src/driver.rs all_pages, paging.rs MAX_PAGES)"]
+    fn blocking_an_endless_pager_is_bounded_and_not_a_silent_success() {
+        let server = endless();
+        let c = bento::blocking::Client::new(
+            config(&server.base_url())
+                .deadline(Duration::from_secs(1))
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+        let started = Instant::now();
+        let result = c.all_sequences();
+        let took = started.elapsed();
+        assert!(
+            result.is_err(),
+            "Ok with {} items after {} requests in {took:?}",
+            result.map(|v| v.len()).unwrap_or(0),
+            server.requests().len()
+        );
+        assert!(took < Duration::from_secs(3), "{took:?}");
+    }
+
+    #[tokio::test]
+    #[ignore = "core bug: all_pages is bounded by neither the deadline nor an error: 10,000 pages, then Ok with a silently cut list (bento-core/src/driver.rs all_pages, paging.rs MAX_PAGES)"]
+    async fn async_an_endless_pager_is_bounded_and_not_a_silent_success() {
+        let server = endless();
+        let c = bento::Client::new(
+            config(&server.base_url())
+                .deadline(Duration::from_secs(1))
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+        let started = Instant::now();
+        let result = c.all_sequences().await;
+        let took = started.elapsed();
+        assert!(
+            result.is_err(),
+            "Ok with {} items after {} requests in {took:?}",
+            result.map(|v| v.len()).unwrap_or(0),
+            server.requests().len()
+        );
+        assert!(took < Duration::from_secs(3), "{took:?}");
+    }
+}
