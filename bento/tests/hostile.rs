@@ -1284,7 +1284,7 @@ mod proxy_env {
         let server = Hostile::always(Act::Raw(json(200, r#"{"data":[]}"#)));
         let proxy = Hostile::always(Act::Raw(json(200, r#"{"data":[]}"#)));
         let proxy_url = format!("http://127.0.0.1:{}", proxy.port);
-        let status = Process::new(std::env::current_exe().unwrap())
+        let output = Process::new(std::env::current_exe().unwrap())
             .args([test, "--exact", "--nocapture", "--test-threads=1"])
             .env(CHILD, server.base_url())
             .env("HTTP_PROXY", &proxy_url)
@@ -1293,9 +1293,14 @@ mod proxy_env {
             .env("all_proxy", &proxy_url)
             .env_remove("NO_PROXY")
             .env_remove("no_proxy")
-            .status()
+            .output()
             .unwrap();
-        assert!(status.success(), "the child failed");
+        assert!(
+            output.status.success(),
+            "the child failed: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
         let leaked: Vec<String> = proxy.requests().iter().map(|r| r.head.clone()).collect();
         assert_eq!(proxy.connections(), 0, "sent through the proxy: {leaked:?}");
         assert_eq!(server.requests().len(), 1);
