@@ -1306,6 +1306,71 @@ mod proxy_env {
         assert_eq!(server.requests().len(), 1);
     }
 
+    const TUNNEL_CHILD: &str = "BENTO_HOSTILE_TUNNEL_CHILD";
+
+    /// https through `HTTPS_PROXY`: the proxy sees `CONNECT host:443` and nothing else — no
+    /// Authorization, no path, no email — and a proxy that refuses the tunnel (407) is a
+    /// `Connect` error (never sent).
+    fn tunnel_parent(test: &str) {
+        let proxy = Hostile::always(Act::Raw(
+            b"HTTP/1.1 407 Proxy Authentication Required\r\ncontent-length: 0\r\n\r\n".to_vec(),
+        ));
+        let proxy_url = format!("http://127.0.0.1:{}", proxy.port);
+        let output = Process::new(std::env::current_exe().unwrap())
+            .args([test, "--exact", "--nocapture", "--test-threads=1"])
+            .env(TUNNEL_CHILD, "1")
+            .env("HTTPS_PROXY", &proxy_url)
+            .env("https_proxy", &proxy_url)
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "the child failed: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let heads: Vec<String> = proxy.requests().iter().map(|r| r.head.clone()).collect();
+        assert!(!heads.is_empty(), "the proxy was not used");
+        for head in &heads {
+            assert!(head.starts_with("CONNECT api.bento.invalid:443 "), "{head}");
+            for needle in NEEDLES.iter().chain(&["fetch", "site_uuid"]) {
+                assert!(!head.contains(needle), "{needle} sent to the proxy: {head}");
+            }
+        }
+    }
+
+    fn tunnel_child_check(err: &Error) {
+        assert_eq!(transport_kind(err), TransportErrorKind::Connect, "{err:?}");
+        assert!(err.never_sent());
+        clean(err);
+    }
+
+    #[test]
+    fn blocking_https_through_a_proxy_shows_it_only_the_host() {
+        if std::env::var_os(TUNNEL_CHILD).is_some() {
+            let c = bento::blocking::Client::new(
+                config("https://api.bento.invalid/api/v1").build().unwrap(),
+            )
+            .unwrap();
+            tunnel_child_check(&c.find_subscriber(EMAIL).unwrap_err());
+        } else {
+            tunnel_parent("proxy_env::blocking_https_through_a_proxy_shows_it_only_the_host");
+        }
+    }
+
+    #[tokio::test]
+    async fn async_https_through_a_proxy_shows_it_only_the_host() {
+        if std::env::var_os(TUNNEL_CHILD).is_some() {
+            let c = bento::Client::new(config("https://api.bento.invalid/api/v1").build().unwrap())
+                .unwrap();
+            tunnel_child_check(&c.find_subscriber(EMAIL).await.unwrap_err());
+        } else {
+            tunnel_parent("proxy_env::async_https_through_a_proxy_shows_it_only_the_host");
+        }
+    }
+
     #[test]
     fn blocking_plain_http_ignores_proxy_variables() {
         match std::env::var(CHILD) {
@@ -1601,4 +1666,45 @@ mod json_bombs {
             assert!(err.to_string().chars().count() < 400);
         }
     }
+}
+
+/// One stalled call must not hold up the others sharing a blocking client (one I/O thread
+/// for all of them): the calls are futures on that thread, not blocking reads.
+#[test]
+fn a_stalled_call_does_not_block_other_threads_on_the_same_blocking_client() {
+    let server = Hostile::script(|n| {
+        if n == 0 {
+            Act::Stall
+        } else {
+            Act::Raw(json(200, r#"{"data":[]}"#))
+        }
+    });
+    let c = bento::blocking::Client::new(
+        config(&server.base_url())
+            .timeout(Duration::from_secs(5))
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let stalled = {
+        let c = c.clone();
+        std::thread::spawn(move || c.track(Event::tag(EMAIL, "vip")))
+    };
+    while server.connections() == 0 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let started = Instant::now();
+    let others: Vec<_> = (0..8)
+        .map(|_| {
+            let c = c.clone();
+            std::thread::spawn(move || c.get_tags())
+        })
+        .collect();
+    for t in others {
+        assert!(t.join().unwrap().unwrap().is_empty());
+    }
+    within(started, Duration::from_secs(2));
+    assert!(!stalled.is_finished(), "the stalled call is still waiting");
+    let err = stalled.join().unwrap().unwrap_err();
+    assert_eq!(transport_kind(&err), TransportErrorKind::Timeout);
 }
