@@ -495,7 +495,7 @@ mod wire {
                 let c = client!(config(&server.base_url()).build().unwrap());
                 let started = Instant::now();
                 let err = call!(c.track(Event::tag(EMAIL, "vip"))).unwrap_err();
-                within(started, Duration::from_millis(400));
+                within(started, Duration::from_millis(1_000));
                 assert_eq!(transport_kind(&err), kind, "{len}: {err:?}");
                 assert_eq!(server.requests().len(), 1);
             }
@@ -644,7 +644,7 @@ mod retry_after {
                 let c = client!(config(&server.base_url()).build().unwrap());
                 let started = Instant::now();
                 let err = call!(c.track(Event::tag(EMAIL, "vip"))).unwrap_err();
-                within(started, Duration::from_millis(500));
+                within(started, Duration::from_millis(1_000));
                 assert_eq!(err, Error::RateLimit { retry_after: *retry_after }, "{value}");
                 let _ = err.to_string();
                 assert_eq!(server.requests().len(), *requests, "{value}");
@@ -656,7 +656,7 @@ mod retry_after {
             let c = client!(config(&server.base_url()).build().unwrap());
             let started = Instant::now();
             let err = call!(c.get_tags()).unwrap_err();
-            within(started, Duration::from_millis(500));
+            within(started, Duration::from_millis(1_000));
             match err {
                 Error::RateLimit { retry_after: Some(d) } => assert!(d > Duration::from_secs(7_000 * 365 * 86_400), "{d:?}"),
                 other => panic!("{other:?}"),
@@ -669,7 +669,7 @@ mod retry_after {
             let c = client!(config(&server.base_url()).build().unwrap());
             let started = Instant::now();
             let err = call!(c.send_emails(email())).unwrap_err();
-            within(started, Duration::from_millis(500));
+            within(started, Duration::from_millis(1_000));
             assert!(matches!(err, Error::Api { status: 503, retry_after: Some(_), .. }), "{err:?}");
             assert_eq!(server.requests().len(), 1);
         }
