@@ -34,7 +34,16 @@ fn tls_config() -> Result<rustls::ClientConfig, Error> {
 
 impl Http {
     pub(crate) fn new(config: &Config) -> Result<Http, Error> {
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        let plain = config.base_url().get(..7);
+        if plain.is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://")) {
+            // Plain http is allowed for loopback hosts only, so the keys never cross a network
+            // in clear; reqwest would still send it (Authorization included) to whatever
+            // `HTTP_PROXY`/`ALL_PROXY` names, loopback or not. https keeps the system proxy:
+            // it tunnels with CONNECT, TLS end to end.
+            builder = builder.no_proxy();
+        }
+        let client = builder
             .tls_backend_preconfigured(tls_config()?)
             .connect_timeout(config.connect_timeout())
             // Never follow a redirect: it would re-send the credentials and the body to
@@ -71,6 +80,12 @@ impl Http {
 
     /// Sends a prepared request and reads the response up to the size cap. `'static`, so the
     /// blocking client can run it on its I/O thread.
+    ///
+    /// A 2xx body over the cap is [`TransportErrorKind::ResponseTooLarge`] (it would be
+    /// decoded). Any other answer keeps its status with the body cut at the cap: the core
+    /// reads only a short snippet of an error body, and failing it instead would turn a 401
+    /// behind a proxy's big HTML page into a non-fatal error (a chunked run would send every
+    /// chunk with a wrong key) and a 429 into one that is never retried.
     pub(crate) fn run(
         &self,
         request: reqwest::Request,
@@ -79,16 +94,23 @@ impl Http {
         let max = self.max_response_bytes;
         async move {
             let mut response = client.execute(request).await.map_err(map_error)?;
-            if response
-                .content_length()
-                .is_some_and(|len| len > max as u64)
+            let success = response.status().is_success();
+            if success
+                && response
+                    .content_length()
+                    .is_some_and(|len| len > max as u64)
             {
                 return Err(too_large(max));
             }
             let mut body = Vec::new();
             while let Some(chunk) = response.chunk().await.map_err(map_error)? {
                 if body.len() + chunk.len() > max {
-                    return Err(too_large(max));
+                    if success {
+                        return Err(too_large(max));
+                    }
+                    // The rest is never read; dropping the response closes the connection.
+                    body.extend_from_slice(&chunk[..max - body.len()]);
+                    break;
                 }
                 body.extend_from_slice(&chunk);
             }
