@@ -14,6 +14,8 @@ mod imports;
 mod inputs;
 #[path = "e2e/keep_alive.rs"]
 mod keep_alive;
+#[path = "e2e/served.rs"]
+mod served;
 #[path = "e2e/throughput.rs"]
 mod throughput;
 
