@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A second, independent host for the bento component: jco (Node.js).
 #
-# Builds the component (profile release-small), installs jco + preview2-shim into
+# Builds the component (scripts/build-component.sh), installs jco + preview2-shim into
 # scripts/jco/node_modules, transpiles the component to JavaScript, starts bento-emulator as a
 # separate process (jco's wasi:http is synchronous, so the server cannot live in Node's main
 # thread) and runs scripts/jco/smoke.mjs against it. Idempotent; exits non-zero on any failure.
@@ -25,8 +25,8 @@ cleanup() {
 trap cleanup EXIT
 
 echo "jco-smoke: building the component"
-cargo build -p bento-component --target wasm32-wasip2 --profile release-small
-wasm="$target_dir/wasm32-wasip2/release-small/bento_component.wasm"
+bash scripts/build-component.sh --out "$target_dir/components"
+wasm="$target_dir/components/bento_component.wasm"
 [[ -f "$wasm" ]] || { echo "jco-smoke: no component at $wasm" >&2; exit 1; }
 echo "jco-smoke: component $(wc -c <"$wasm") bytes"
 

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The whole test suite: Rust (core, emulator, FFI, the component in wasmtime), the component in
 # a second host (jco on Node), and the Python and Kotlin bindings. Installs what it needs
-# (the wasm32-wasip2 target, npm and pip packages into local folders). Run from anywhere.
+# (the wasm32 targets, npm and pip packages into local folders; the component build also needs
+# wasm-opt, wasm-tools and wac, which .ci/run installs). Run from anywhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n=== %s ===\n' "$*"; }
 
 step "toolchain"
-rustup target add wasm32-wasip2 >/dev/null
+rustup target add wasm32-wasip2 wasm32-unknown-unknown >/dev/null
 
 step "bento-core is sans-IO: no transport crate in its graph, builds for both wasm targets"
 rustup target add wasm32-unknown-unknown >/dev/null
@@ -20,8 +21,8 @@ fi
 cargo check -q -p bento-core --target wasm32-wasip2
 cargo check -q -p bento-core --target wasm32-unknown-unknown
 
-step "Rust tests (core, emulator, demo, FFI, component in wasmtime)"
-cargo test --workspace --exclude bento-component
+step "Rust tests (core, emulator, demo, FFI, component in wasmtime, the served example app)"
+cargo test --workspace --exclude bento-component --exclude edge-signup
 
 if [ -f scripts/jco-smoke.sh ]; then
   step "the component in jco (Node.js)"

@@ -10,9 +10,11 @@
 //! Nothing here traps on any input or response: every failure is a `bento-error`. Free-form
 //! JSON arrives as text and bad text is an `invalid-input` error.
 //!
-//! Build: `cargo build -p bento-component --target wasm32-wasip2 --profile release-small`.
+//! Build: `scripts/build-component.sh` (`wasm32-unknown-unknown`, profile `release-small`,
+//! `wasm-opt`; see the README).
 
 mod convert;
+mod panic_hook;
 mod transport;
 
 use bento_core::{BatchReport, Chunked, Config, Error, Operation, driver};
@@ -102,6 +104,7 @@ impl Client {
 
 impl wit::GuestClient for Client {
     fn new(config: wit::Config) -> WitResult<Client> {
+        panic_hook::install();
         convert::config(config)
             .map(|config| Client { config })
             .map_err(|e| e.to_wit())

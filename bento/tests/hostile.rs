@@ -134,6 +134,7 @@ mod redirects {
                 let err = call!(c.send_emails(email())).unwrap_err();
                 within(started, Duration::from_secs(2));
                 assert_eq!(err, Error::Api {
+                    request_id: None,
                     status,
                     message: format!("the server redirected to {}; redirects are not followed", target.origin()),
                     field_errors: vec![],
@@ -279,7 +280,7 @@ mod chunk_stops {
             let emails = (0..300).map(|_| email_data());
             let report = call!(c.send_emails_chunked(emails, ChunkOptions::default())).unwrap();
             assert_eq!(server.requests().len(), 1);
-            assert_eq!(report.stopped, Some(Error::AuthorNotAuthorized));
+            assert_eq!(report.stopped, Some(Error::AuthorNotAuthorized { request_id: None }));
             assert_eq!(report.failed_chunks.len(), 5);
             assert_eq!(report.accounted(), 300);
         }
@@ -354,7 +355,7 @@ mod deadlines {
             let started = Instant::now();
             let err = call!(c.track(Event::tag(EMAIL, "vip"))).unwrap_err();
             within(started, Duration::from_secs(1));
-            assert_eq!(err, Error::RateLimit { retry_after: Some(Duration::from_secs(30)) });
+            assert_eq!(err, Error::RateLimit { request_id: None, retry_after: Some(Duration::from_secs(30)) });
             assert_eq!(server.requests().len(), 1);
         }
     }
@@ -645,7 +646,8 @@ mod retry_after {
                 let started = Instant::now();
                 let err = call!(c.track(Event::tag(EMAIL, "vip"))).unwrap_err();
                 within(started, Duration::from_millis(1_000));
-                assert_eq!(err, Error::RateLimit { retry_after: *retry_after }, "{value}");
+                assert_eq!(err, Error::RateLimit {
+                    request_id: None, retry_after: *retry_after }, "{value}");
                 let _ = err.to_string();
                 assert_eq!(server.requests().len(), *requests, "{value}");
             }
@@ -658,7 +660,7 @@ mod retry_after {
             let err = call!(c.get_tags()).unwrap_err();
             within(started, Duration::from_millis(1_000));
             match err {
-                Error::RateLimit { retry_after: Some(d) } => assert!(d > Duration::from_secs(7_000 * 365 * 86_400), "{d:?}"),
+                Error::RateLimit { retry_after: Some(d), .. } => assert!(d > Duration::from_secs(7_000 * 365 * 86_400), "{d:?}"),
                 other => panic!("{other:?}"),
             }
             assert_eq!(server.requests().len(), 1);
@@ -1239,7 +1241,7 @@ mod big_error_bodies {
             let server = Hostile::always(page(429, &[("retry-after", "0")]));
             let c = client!(config(&server.base_url()).build().unwrap());
             let err = call!(c.track(Event::tag(EMAIL, "vip"))).unwrap_err();
-            assert_eq!(err, Error::RateLimit { retry_after: Some(Duration::ZERO) });
+            assert_eq!(err, Error::RateLimit { request_id: None, retry_after: Some(Duration::ZERO) });
             assert_eq!(server.requests().len(), 4);
         }
 

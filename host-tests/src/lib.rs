@@ -2,7 +2,7 @@
 //! end-to-end tests (`tests/e2e.rs`) and the embedding example (`examples/embed.rs`).
 //!
 //! The component is built by this crate's `build.rs`; [`COMPONENT_WASM`] is its path. A
-//! [`Host`] compiles it once (the expensive part) and links WASI + wasi:http; every
+//! [`Host`] compiles it once (the expensive part) and links the `wasi:http/proxy` world; every
 //! [`Instance`] is a fresh store with its own [`Ctx`], so instances are cheap.
 //!
 //! ```no_run
@@ -35,6 +35,7 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 mod keep_alive;
 pub use keep_alive::KeepAlive;
+pub mod proxy;
 
 /// Typed bindings for the `bento` world; the wasi imports map onto wasmtime-wasi's own.
 pub mod bindings {
@@ -55,8 +56,22 @@ pub mod bindings {
 /// The exported `bentonow:bento/api` interface: its records, `bento-error` and `client`.
 pub use bindings::exports::bentonow::bento::api;
 
-/// The path of the component `build.rs` built (profile `release-small`).
+/// The path of the component `build.rs` built (`scripts/build-component.sh`).
 pub const COMPONENT_WASM: &str = env!("BENTO_COMPONENT_WASM");
+
+/// The example app (`examples/edge-signup`), alone: it imports `bentonow:bento/api`.
+pub const EDGE_SIGNUP_WASM: &str = env!("EDGE_SIGNUP_WASM");
+
+/// The example app composed with the component (`wac plug`): a plain `wasi:http/proxy` app.
+pub const EDGE_SIGNUP_COMPOSED_WASM: &str = env!("EDGE_SIGNUP_COMPOSED_WASM");
+
+/// The Bento settings the example app was built with (`build.rs`): publishable key, secret key,
+/// site UUID. An emulator started with them accepts the app's requests.
+pub const EDGE_SIGNUP_SETTINGS: [&str; 3] = [
+    env!("EDGE_SIGNUP_PUBLISHABLE_KEY"),
+    env!("EDGE_SIGNUP_SECRET_KEY"),
+    env!("EDGE_SIGNUP_SITE_UUID"),
+];
 
 /// Guest stderr kept per instance (printed by tests on failure).
 const STDERR_CAPACITY: usize = 64 * 1024;
@@ -102,18 +117,18 @@ pub struct Host {
 }
 
 impl Host {
-    /// Compiles the component at `path` and links WASI (p2) and wasi:http.
+    /// Compiles the component at `path` and links the `wasi:http/proxy` world's interfaces.
     pub fn load(path: impl AsRef<std::path::Path>) -> wasmtime::Result<Host> {
         let engine = Engine::default();
         let component = Component::from_file(&engine, path)?;
         Host::new(engine, component)
     }
 
-    /// Links an already compiled component.
+    /// Links an already compiled component against the `wasi:http/proxy` world's interfaces
+    /// and nothing else (no environment, filesystem or sockets): what an edge host grants.
     pub fn new(engine: Engine, component: Component) -> wasmtime::Result<Host> {
         let mut linker = Linker::<Ctx>::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
+        wasmtime_wasi_http::p2::add_to_linker_sync(&mut linker)?;
         let pre = bindings::BentoPre::new(linker.instantiate_pre(&component)?)?;
         Ok(Host {
             engine,

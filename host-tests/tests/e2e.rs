@@ -17,6 +17,8 @@ mod keep_alive;
 // The core's operation registry against the WIT interface.
 #[path = "e2e/parity.rs"]
 mod parity;
+#[path = "e2e/served.rs"]
+mod served;
 #[path = "e2e/throughput.rs"]
 mod throughput;
 
