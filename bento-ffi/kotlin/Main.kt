@@ -35,7 +35,7 @@ fun main() {
         check(imported.results == 1UL, "importSubscribers -> 1 accepted")
         val found = client.findSubscriber("kt@example.com")
         check(found?.email == "kt@example.com", "findSubscriber finds the imported subscriber")
-        check(found?.fieldsJson?.contains("\"pro\"") == true, "custom fields come back as JSON text")
+        check(found?.fields?.contains("\"pro\"") == true, "custom fields come back as JSON text")
         check(client.findSubscriber("nobody@example.com") == null, "findSubscriber -> null when unknown")
 
         // a command
@@ -73,6 +73,9 @@ fun main() {
             check(false, "unknown sender must throw")
         } catch (e: BentoException.AuthorNotAuthorized) {
             check(true, "sendEmails from a non-author -> AuthorNotAuthorized")
+            check(!e.message.isNullOrBlank(), "AuthorNotAuthorized has a message (${e.message})")
+            check(describeError(e).startsWith("The sender is not an author"),
+                "describeError(e) reads as a sentence (${describeError(e)})")
         }
     }
 
@@ -86,6 +89,17 @@ fun main() {
             check(!(e.message ?: "").contains("sk_wrong_SECRET_value"), "error text hides the secret key")
         }
     }
+
+    // use after close: an exception, not undefined behaviour
+    val closed = BentoClient(config)
+    closed.close()
+    try {
+        closed.getTags()
+        check(false, "a call on a closed client must throw")
+    } catch (e: IllegalStateException) {
+        check(e.message?.contains("destroyed") == true, "use after close -> IllegalStateException (${e.message})")
+    }
+    closed.close() // a second close is harmless
 
     // one client, several threads
     BentoClient(config).use { client ->

@@ -22,7 +22,7 @@ step "fresh virtualenv in $VENV"
 rm -rf "$VENV" "$WHEELS"
 mkdir -p "$WORK"
 "$PYTHON" -m venv "$VENV"
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check maturin==1.16.0 pytest
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check maturin==1.16.0 pytest mypy
 
 step "building bento-emulator and uniffi-bindgen"
 # One package per invocation, as maturin does (`cargo run --bin uniffi-bindgen`): a combined

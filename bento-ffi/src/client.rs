@@ -14,6 +14,7 @@ use crate::inputs::{
     AdsStatsQuery, BlacklistData, BroadcastData, BroadcastStatus, Command, EmailData, Event,
     ImportSubscriber, JessesRulesetCheck, SearchQuery, SequenceEmail, ValidationData, convert_all,
 };
+use crate::json::JsonValue;
 use crate::outputs::{
     AdsStats, Author, BatchResult, BlacklistResult, Broadcast, BroadcastCreateResult,
     DeleteTagResult, EmailTemplate, Field, FormResponse, GenderResult, Location, ModerationResult,
@@ -115,7 +116,7 @@ impl BentoClient {
 
     /// Tracks any number of events in chunks (at most 1000, or `chunk_size`), one request at a
     /// time; the report holds the events that were not accepted.
-    #[uniffi::method(default(chunk_size = None))]
+    #[uniffi::method(default(chunk_size))]
     pub fn track_events_chunked(
         &self,
         events: Vec<Event>,
@@ -145,7 +146,7 @@ impl BentoClient {
 
     /// Imports any number of subscribers in chunks (at most 1000, or `chunk_size`); the report
     /// holds the rows that were not accepted.
-    #[uniffi::method(default(chunk_size = None))]
+    #[uniffi::method(default(chunk_size))]
     pub fn import_subscribers_chunked(
         &self,
         subscribers: Vec<ImportSubscriber>,
@@ -166,7 +167,7 @@ impl BentoClient {
     /// custom field). Same chunking, checks and report as `import_subscribers_chunked`, whose
     /// per-record conversion is what a bulk import from Python spends its time on: with
     /// `json.dumps(rows)` the rows cross the boundary as one string.
-    #[uniffi::method(default(chunk_size = None))]
+    #[uniffi::method(default(chunk_size))]
     pub fn import_subscribers_chunked_json(
         &self,
         rows_json: String,
@@ -215,7 +216,7 @@ impl BentoClient {
 
     /// Runs any number of commands in chunks (at most 100, or `chunk_size`); the report holds
     /// the commands that were not accepted.
-    #[uniffi::method(default(chunk_size = None))]
+    #[uniffi::method(default(chunk_size))]
     pub fn subscriber_commands_chunked(
         &self,
         commands: Vec<Command>,
@@ -270,7 +271,7 @@ impl BentoClient {
     }
 
     /// One page of broadcasts, by page (1-based) and status.
-    #[uniffi::method(default(page = None, status = None))]
+    #[uniffi::method(default(page), default(status))]
     pub fn list_broadcasts(
         &self,
         page: Option<u32>,
@@ -286,7 +287,7 @@ impl BentoClient {
     }
 
     /// Every broadcast with `status` (all pages).
-    #[uniffi::method(default(status = None))]
+    #[uniffi::method(default(status))]
     pub fn all_broadcasts(
         &self,
         status: Option<BroadcastStatus>,
@@ -307,7 +308,7 @@ impl BentoClient {
     }
 
     /// Creates any number of draft broadcasts in chunks (at most 100, or `chunk_size`).
-    #[uniffi::method(default(chunk_size = None))]
+    #[uniffi::method(default(chunk_size))]
     pub fn create_broadcasts_chunked(
         &self,
         broadcasts: Vec<BroadcastData>,
@@ -338,7 +339,7 @@ impl BentoClient {
 
     /// Sends any number of transactional emails in chunks (at most 60, or `chunk_size`); the
     /// report holds the emails that were not accepted.
-    #[uniffi::method(default(chunk_size = None))]
+    #[uniffi::method(default(chunk_size))]
     pub fn send_emails_chunked(
         &self,
         emails: Vec<EmailData>,
@@ -390,7 +391,7 @@ impl BentoClient {
     }
 
     /// Updates an email template's subject and/or HTML (`PATCH /fetch/emails/templates/:id`).
-    #[uniffi::method(default(subject = None, html = None))]
+    #[uniffi::method(default(subject), default(html))]
     pub fn update_email_template(
         &self,
         id: String,
@@ -500,9 +501,13 @@ impl BentoClient {
     // ---- data deletion ------------------------------------------------------------------
 
     /// Requests deletion of a subscriber's data (`POST /data_deletion_requests`, 202). Returns
-    /// the API's answer as JSON text.
-    pub fn request_data_deletion(&self, email: String) -> Result<String, BentoError> {
-        guard(|| Ok(self.inner.request_data_deletion(email)?.to_string()))
+    /// the API's answer (any JSON value).
+    pub fn request_data_deletion(&self, email: String) -> Result<JsonValue, BentoError> {
+        guard(|| {
+            Ok(JsonValue(
+                self.inner.request_data_deletion(email)?.to_string(),
+            ))
+        })
     }
 }
 
@@ -544,8 +549,9 @@ fn import_rows_from_json(text: &str) -> Result<Vec<ImportSubscriber>, BentoError
                 last_name,
                 tags,
                 remove_tags,
-                custom_fields_json: (!row.is_empty())
-                    .then(|| serde_json::Value::Object(row).to_string()),
+                custom_fields_json: None,
+                custom_fields: (!row.is_empty())
+                    .then(|| JsonValue(serde_json::Value::Object(row).to_string())),
             })
         })
         .collect()

@@ -21,22 +21,22 @@ pub struct BentoConfig {
     pub site_uuid: String,
     /// The base URL including `/api/v1` (default `https://app.bentonow.com/api/v1`). `http://`
     /// is only accepted for loopback hosts.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub base_url: Option<String>,
     /// The overall timeout of one attempt, in seconds (default 30).
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub timeout_secs: Option<f64>,
     /// The connect timeout, in seconds (default 10, never more than the overall timeout).
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub connect_timeout_secs: Option<f64>,
     /// The cap on a response body, in bytes (default 16 MiB).
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub max_response_bytes: Option<u64>,
     /// The `User-Agent` (default `bento-rust-<site_uuid>`).
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub user_agent: Option<String>,
     /// Retries (default: 3 retries with exponential backoff; see `RetrySettings`).
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub retry: Option<RetrySettings>,
 }
 

@@ -53,7 +53,7 @@ pub use client::BentoClient;
 pub use config::{BentoConfig, RetrySettings};
 pub use error::{ApiFieldProblem, BentoError, TransportKind};
 pub use inputs::*;
-pub use json::MAX_JSON_TEXT;
+pub use json::{JsonValue, MAX_JSON_TEXT};
 pub use outputs::*;
 pub use reports::*;
 

@@ -1,0 +1,23 @@
+"""How the generated module converts `JsonValue` (see `uniffi.toml`): Python values in, Python
+values out, as JSON text across the boundary.
+
+A value `json.dumps` refuses (a `set`, `float("nan")`, an arbitrary object) is not raised here,
+where the field is unknown: it crosses as a marked text that Rust turns into
+`BentoError.InvalidInput` naming the field (`events[2].details`). Python's `json` keeps
+integers exact in both directions.
+"""
+
+import json
+
+_MARK = "\x00"
+_dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+
+
+def lower(value):
+    try:
+        return _dumps(value)
+    except (TypeError, ValueError, RecursionError) as e:
+        return _MARK + str(e)
+
+
+lift = json.loads
