@@ -1,6 +1,6 @@
 // Smoke test of the generated Kotlin bindings against bento-emulator (a separate process).
 // Reads BENTO_PUBLISHABLE_KEY, BENTO_SECRET_KEY, BENTO_SITE_UUID and BENTO_BASE_URL.
-import bento.*
+import com.bentonow.bento.*
 import kotlin.system.exitProcess
 
 var failures = 0
