@@ -26,13 +26,13 @@ fun main() {
         // track
         val tracked = client.track(Event(eventType = "signed_up", email = "kt@example.com",
             detailsJson = """{"source": "kotlin"}"""))
-        check(tracked.results == 1UL, "track -> 1 accepted")
+        check(tracked.results == 1L, "track -> 1 accepted")
 
         // import + find
         val imported = client.importSubscribers(listOf(
             ImportSubscriber(email = "kt@example.com", firstName = "Kay",
                 customFieldsJson = """{"plan": "pro"}""")))
-        check(imported.results == 1UL, "importSubscribers -> 1 accepted")
+        check(imported.results == 1L, "importSubscribers -> 1 accepted")
         val found = client.findSubscriber("kt@example.com")
         check(found?.email == "kt@example.com", "findSubscriber finds the imported subscriber")
         check(found?.fields?.contains("\"pro\"") == true, "custom fields come back as JSON text")
@@ -42,12 +42,12 @@ fun main() {
         val queued = client.subscriberCommand(listOf(
             Command.AddTag(email = "kt@example.com", tag = "vip"),
             Command.AddField(email = "kt@example.com", key = "seats", valueJson = "3")))
-        check(queued.results == 2UL, "subscriberCommand -> 2 queued")
+        check(queued.results == 2L, "subscriberCommand -> 2 queued")
 
         // chunked import with a report
         val rows = (0 until 25).map { ImportSubscriber(email = "row$it@example.com") }
-        val report = client.importSubscribersChunked(rows, 10u)
-        check(report.chunks == 3UL && report.accepted == 25UL && report.isComplete,
+        val report = client.importSubscribersChunked(rows, 10)
+        check(report.chunks == 3L && report.accepted == 25L && report.isComplete,
             "importSubscribersChunked -> 3 chunks, 25 accepted")
 
         // fixtures
@@ -87,6 +87,16 @@ fun main() {
         } catch (e: BentoException) {
             check(e is BentoException.NotAuthorized, "wrong secret -> NotAuthorized (${e::class.simpleName})")
             check(!(e.message ?: "").contains("sk_wrong_SECRET_value"), "error text hides the secret key")
+        }
+    }
+
+    // signed numbers only: a negative page or chunk size is InvalidInput, nothing is sent
+    BentoClient(config).use { client ->
+        try {
+            client.getSequencesPage(-1)
+            check(false, "a negative page must throw")
+        } catch (e: BentoException.InvalidInput) {
+            check(e.field == "page", "negative page -> InvalidInput(${e.field})")
         }
     }
 

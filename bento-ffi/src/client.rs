@@ -33,14 +33,23 @@ fn map<T, U: From<T>>(items: Vec<T>) -> Vec<U> {
     items.into_iter().map(Into::into).collect()
 }
 
-fn chunk_options(chunk_size: Option<u32>) -> Result<bento::ChunkOptions, BentoError> {
+// Counts and sizes are signed in the exported API: Kotlin's unsigned types (`UInt`, `ULong`)
+// are awkward to use (`10u`, `1UL`) and Java has none, so every integer is `Int`/`Long` there,
+// checked here.
+
+fn chunk_options(chunk_size: Option<i32>) -> Result<bento::ChunkOptions, BentoError> {
     let mut options = bento::ChunkOptions::default();
     if let Some(n) = chunk_size {
-        let n =
-            usize::try_from(n).map_err(|_| BentoError::invalid("chunk_size", "is too large"))?;
+        let n = usize::try_from(n)
+            .map_err(|_| BentoError::invalid("chunk_size", "must not be negative"))?;
         options = options.chunk_size(n);
     }
     Ok(options)
+}
+
+/// A 1-based page number from the foreign side.
+fn page_number(page: i32) -> Result<u32, BentoError> {
+    u32::try_from(page).map_err(|_| BentoError::invalid("page", "must not be negative"))
 }
 
 /// The Bento API client. Build it once (`BentoClient(config)` / `BentoClient.from_env()`) and
@@ -120,7 +129,7 @@ impl BentoClient {
     pub fn track_events_chunked(
         &self,
         events: Vec<Event>,
-        chunk_size: Option<u32>,
+        chunk_size: Option<i32>,
     ) -> Result<EventReport, BentoError> {
         guard(|| {
             let core = convert_all("events", &events, Event::to_core)?;
@@ -150,7 +159,7 @@ impl BentoClient {
     pub fn import_subscribers_chunked(
         &self,
         subscribers: Vec<ImportSubscriber>,
-        chunk_size: Option<u32>,
+        chunk_size: Option<i32>,
     ) -> Result<ImportReport, BentoError> {
         guard(|| {
             let rows = convert_all("subscribers", &subscribers, ImportSubscriber::to_core)?;
@@ -171,7 +180,7 @@ impl BentoClient {
     pub fn import_subscribers_chunked_json(
         &self,
         rows_json: String,
-        chunk_size: Option<u32>,
+        chunk_size: Option<i32>,
     ) -> Result<ImportReport, BentoError> {
         guard(|| {
             let rows = import_rows_from_json(&rows_json)?;
@@ -220,7 +229,7 @@ impl BentoClient {
     pub fn subscriber_commands_chunked(
         &self,
         commands: Vec<Command>,
-        chunk_size: Option<u32>,
+        chunk_size: Option<i32>,
     ) -> Result<CommandReport, BentoError> {
         guard(|| {
             let core = convert_all("command", &commands, Command::to_core)?;
@@ -233,7 +242,7 @@ impl BentoClient {
 
     /// Searches subscribers (`GET /fetch/search`, Enterprise plans).
     pub fn search_subscribers(&self, query: SearchQuery) -> Result<SearchResult, BentoError> {
-        guard(|| Ok(self.inner.search_subscribers(query.to_core())?.into()))
+        guard(|| Ok(self.inner.search_subscribers(query.to_core()?)?.into()))
     }
 
     // ---- tags and fields ----------------------------------------------------------------
@@ -274,12 +283,12 @@ impl BentoClient {
     #[uniffi::method(default(page), default(status))]
     pub fn list_broadcasts(
         &self,
-        page: Option<u32>,
+        page: Option<i32>,
         status: Option<BroadcastStatus>,
     ) -> Result<Vec<Broadcast>, BentoError> {
         guard(|| {
             let query = bento::GetBroadcasts {
-                page,
+                page: page.map(page_number).transpose()?,
                 status: status.map(Into::into),
             };
             Ok(map(self.inner.list_broadcasts(query)?))
@@ -312,7 +321,7 @@ impl BentoClient {
     pub fn create_broadcasts_chunked(
         &self,
         broadcasts: Vec<BroadcastData>,
-        chunk_size: Option<u32>,
+        chunk_size: Option<i32>,
     ) -> Result<BroadcastReport, BentoError> {
         guard(|| {
             let core = convert_all("broadcasts", &broadcasts, BroadcastData::to_core)?;
@@ -343,7 +352,7 @@ impl BentoClient {
     pub fn send_emails_chunked(
         &self,
         emails: Vec<EmailData>,
-        chunk_size: Option<u32>,
+        chunk_size: Option<i32>,
     ) -> Result<EmailReport, BentoError> {
         guard(|| {
             let core = convert_all("emails", &emails, EmailData::to_core)?;
@@ -362,8 +371,8 @@ impl BentoClient {
     }
 
     /// One page of sequences (1-based).
-    pub fn get_sequences_page(&self, page: u32) -> Result<Vec<Sequence>, BentoError> {
-        guard(|| Ok(map(self.inner.get_sequences_page(page)?)))
+    pub fn get_sequences_page(&self, page: i32) -> Result<Vec<Sequence>, BentoError> {
+        guard(|| Ok(map(self.inner.get_sequences_page(page_number(page)?)?)))
     }
 
     /// Every sequence (all pages).
@@ -380,7 +389,7 @@ impl BentoClient {
         guard(|| {
             Ok(self
                 .inner
-                .create_sequence_email(sequence_id, email.to_core())?
+                .create_sequence_email(sequence_id, email.to_core()?)?
                 .into())
         })
     }
@@ -412,8 +421,8 @@ impl BentoClient {
     }
 
     /// One page of workflows (1-based).
-    pub fn get_workflows_page(&self, page: u32) -> Result<Vec<Workflow>, BentoError> {
-        guard(|| Ok(map(self.inner.get_workflows_page(page)?)))
+    pub fn get_workflows_page(&self, page: i32) -> Result<Vec<Workflow>, BentoError> {
+        guard(|| Ok(map(self.inner.get_workflows_page(page_number(page)?)?)))
     }
 
     /// Every workflow (all pages).

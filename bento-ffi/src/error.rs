@@ -58,7 +58,7 @@ pub enum BentoError {
     )]
     Api {
         /// The HTTP status code.
-        status: u16,
+        status: i32,
         /// `{"error": ..}`, the joined `{"errors": [..]}`, or a snippet of a non-JSON body
         /// (redacted). Kotlin: `detail`.
         message: String,
@@ -89,7 +89,7 @@ pub enum BentoError {
     )]
     Decode {
         /// The HTTP status code.
-        status: u16,
+        status: i32,
         /// What failed to parse. Kotlin: `detail`.
         message: String,
     },
@@ -228,7 +228,7 @@ impl From<bento::Error> for BentoError {
                 field_errors,
                 retry_after,
             } => BentoError::Api {
-                status,
+                status: i32::from(status),
                 message,
                 field_errors: field_errors
                     .into_iter()
@@ -253,7 +253,10 @@ impl From<bento::Error> for BentoError {
                 };
                 BentoError::Transport { kind, message }
             }
-            E::Decode { status, message } => BentoError::Decode { status, message },
+            E::Decode { status, message } => BentoError::Decode {
+                status: i32::from(status),
+                message,
+            },
             // The core's enum is non-exhaustive; a new class surfaces as text until mapped.
             other => BentoError::Internal {
                 message: other.to_string(),

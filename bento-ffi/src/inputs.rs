@@ -321,7 +321,7 @@ pub struct BroadcastData {
     pub segment_id: Option<String>,
     /// Sending pace (default 1000 per hour).
     #[uniffi(default)]
-    pub batch_size_per_hour: Option<u32>,
+    pub batch_size_per_hour: Option<i32>,
     /// When to send (ISO-8601).
     #[uniffi(default)]
     pub send_at: Option<String>,
@@ -346,7 +346,9 @@ impl BroadcastData {
         b.exclusive_tags = self.exclusive_tags.clone();
         b.segment_id = self.segment_id.clone();
         if let Some(n) = self.batch_size_per_hour {
-            b.batch_size_per_hour = n;
+            b.batch_size_per_hour = u32::try_from(n).map_err(|_| {
+                BentoError::invalid(format!("{_at}.batch_size_per_hour"), "must not be negative")
+            })?;
         }
         b.send_at = self.send_at.clone();
         b.approved = self.approved;
@@ -382,7 +384,7 @@ pub struct SequenceEmail {
     pub delay_interval: Option<DelayInterval>,
     /// How many units to wait.
     #[uniffi(default)]
-    pub delay_interval_count: Option<u32>,
+    pub delay_interval_count: Option<i32>,
     /// The editor (`plain`, `html`, ..).
     #[uniffi(default)]
     pub editor_choice: Option<String>,
@@ -398,7 +400,7 @@ pub struct SequenceEmail {
 }
 
 impl SequenceEmail {
-    pub(crate) fn to_core(&self) -> bento::SequenceEmail {
+    pub(crate) fn to_core(&self) -> Result<bento::SequenceEmail, BentoError> {
         let mut e = bento::SequenceEmail::new(self.subject.as_str(), self.html.as_str());
         e.inbox_snippet = self.inbox_snippet.clone();
         e.delay_interval = self.delay_interval.map(|d| match d {
@@ -407,12 +409,18 @@ impl SequenceEmail {
             DelayInterval::Days => bento::DelayInterval::Days,
             DelayInterval::Months => bento::DelayInterval::Months,
         });
-        e.delay_interval_count = self.delay_interval_count;
+        e.delay_interval_count = self
+            .delay_interval_count
+            .map(u32::try_from)
+            .transpose()
+            .map_err(|_| {
+                BentoError::invalid("email.delay_interval_count", "must not be negative")
+            })?;
         e.editor_choice = self.editor_choice.clone();
         e.cc = self.cc.clone();
         e.bcc = self.bcc.clone();
         e.to = self.to.clone();
-        e
+        Ok(e)
     }
 }
 
@@ -441,7 +449,7 @@ impl From<&DateRange> for bento::DateRange {
 pub struct SearchQuery {
     /// The page (1-based).
     #[uniffi(default)]
-    pub page: Option<u32>,
+    pub page: Option<i32>,
     /// Subscribers with all of these tag ids.
     #[uniffi(default = [])]
     pub tags: Vec<String>,
@@ -460,15 +468,19 @@ pub struct SearchQuery {
 }
 
 impl SearchQuery {
-    pub(crate) fn to_core(&self) -> bento::SearchSubscribers {
-        bento::SearchSubscribers {
-            page: self.page,
+    pub(crate) fn to_core(&self) -> Result<bento::SearchSubscribers, BentoError> {
+        Ok(bento::SearchSubscribers {
+            page: self
+                .page
+                .map(u32::try_from)
+                .transpose()
+                .map_err(|_| BentoError::invalid("query.page", "must not be negative"))?,
             tags: self.tags.clone(),
             created_at: self.created_at.as_ref().map(Into::into),
             updated_at: self.updated_at.as_ref().map(Into::into),
             last_event_at: self.last_event_at.as_ref().map(Into::into),
             unsubscribed_at: self.unsubscribed_at.as_ref().map(Into::into),
-        }
+        })
     }
 }
 

@@ -4,20 +4,25 @@
 
 use crate::json::{JsonValue, map_text, opt_map_value, opt_value};
 
+/// A count as the signed 64-bit integer every language has (`Long` in Kotlin), saturating.
+pub(crate) fn long(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
 /// The counters of a batch write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
 pub struct BatchResult {
     /// Records the API accepted (queued).
-    pub results: u64,
+    pub results: i64,
     /// Records the API did not accept.
-    pub failed: u64,
+    pub failed: i64,
 }
 
 impl From<bento::BatchResult> for BatchResult {
     fn from(r: bento::BatchResult) -> Self {
         BatchResult {
-            results: r.results,
-            failed: r.failed,
+            results: long(r.results),
+            failed: long(r.failed),
         }
     }
 }
@@ -195,7 +200,7 @@ pub struct CreatedBroadcast {
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct BroadcastFailure {
     /// Its position in the request.
-    pub index: Option<u64>,
+    pub index: Option<i64>,
     /// Its name.
     pub name: Option<String>,
     /// Why.
@@ -206,9 +211,9 @@ pub struct BroadcastFailure {
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct BroadcastCreateResult {
     /// Created.
-    pub results: u64,
+    pub results: i64,
     /// Not created.
-    pub failed: u64,
+    pub failed: i64,
     /// The created broadcasts.
     pub broadcasts: Vec<CreatedBroadcast>,
     /// The failures.
@@ -218,8 +223,8 @@ pub struct BroadcastCreateResult {
 impl From<bento::BroadcastCreateResult> for BroadcastCreateResult {
     fn from(r: bento::BroadcastCreateResult) -> Self {
         BroadcastCreateResult {
-            results: r.results,
-            failed: r.failed,
+            results: long(r.results),
+            failed: long(r.failed),
             broadcasts: r
                 .broadcasts
                 .into_iter()
@@ -234,7 +239,7 @@ impl From<bento::BroadcastCreateResult> for BroadcastCreateResult {
                 .failures
                 .into_iter()
                 .map(|f| BroadcastFailure {
-                    index: f.index,
+                    index: f.index.map(long),
                     name: f.name,
                     error: f.error,
                 })
@@ -519,19 +524,19 @@ impl From<bento::Author> for Author {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
 pub struct SiteStats {
     /// Users.
-    pub user_count: u64,
+    pub user_count: i64,
     /// Subscribers.
-    pub subscriber_count: u64,
+    pub subscriber_count: i64,
     /// Unsubscribers.
-    pub unsubscriber_count: u64,
+    pub unsubscriber_count: i64,
 }
 
 impl From<bento::SiteStats> for SiteStats {
     fn from(s: bento::SiteStats) -> Self {
         SiteStats {
-            user_count: s.user_count,
-            subscriber_count: s.subscriber_count,
-            unsubscriber_count: s.unsubscriber_count,
+            user_count: long(s.user_count),
+            subscriber_count: long(s.subscriber_count),
+            unsubscriber_count: long(s.unsubscriber_count),
         }
     }
 }
@@ -564,9 +569,9 @@ impl From<bento::ReportStats> for ReportStats {
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct AdsTotals {
     /// Signups.
-    pub signups: Option<u64>,
+    pub signups: Option<i64>,
     /// Customers.
-    pub customers: Option<u64>,
+    pub customers: Option<i64>,
     /// Revenue in cents.
     pub revenue_cents: Option<i64>,
     /// Revenue currency.
@@ -585,9 +590,9 @@ pub struct AdsBreakdown {
     /// Its label.
     pub label: Option<String>,
     /// Signups.
-    pub signups: Option<u64>,
+    pub signups: Option<i64>,
     /// Customers.
-    pub customers: Option<u64>,
+    pub customers: Option<i64>,
     /// Revenue in cents.
     pub revenue_cents: Option<i64>,
     /// Revenue per signup in cents.
@@ -623,8 +628,8 @@ impl From<bento::AdsStats> for AdsStats {
             attribution: opt_value(s.attribution),
             revenue_mode: opt_value(s.revenue_mode),
             totals: s.totals.map(|t| AdsTotals {
-                signups: t.signups,
-                customers: t.customers,
+                signups: t.signups.map(long),
+                customers: t.customers.map(long),
                 revenue_cents: t.revenue_cents,
                 revenue_currency: t.revenue_currency,
                 customer_rate: t.customer_rate,
@@ -637,8 +642,8 @@ impl From<bento::AdsStats> for AdsStats {
                 .map(|b| AdsBreakdown {
                     key: b.key,
                     label: b.label,
-                    signups: b.signups,
-                    customers: b.customers,
+                    signups: b.signups.map(long),
+                    customers: b.customers.map(long),
                     revenue_cents: b.revenue_cents,
                     revenue_per_signup_cents: b.revenue_per_signup_cents,
                 })

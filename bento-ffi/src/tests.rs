@@ -254,7 +254,10 @@ fn broadcast_and_sequence_inputs_use_core_defaults() {
         bcc: None,
         to: None,
     };
-    assert_eq!(s.to_core().delay_interval, Some(bento::DelayInterval::Days));
+    assert_eq!(
+        s.to_core().unwrap().delay_interval,
+        Some(bento::DelayInterval::Days)
+    );
 }
 
 #[test]
@@ -567,11 +570,11 @@ fn one_client_is_shared_by_eight_threads() {
                             .track(event(&format!("t{n}-{i}@example.com")))
                             .map(|r| r.results)
                     })
-                    .sum::<Result<u64, BentoError>>()
+                    .sum::<Result<i64, BentoError>>()
             })
         })
         .collect();
-    let total: u64 = handles
+    let total: i64 = handles
         .into_iter()
         .map(|h| h.join().unwrap().unwrap())
         .sum();
@@ -695,4 +698,27 @@ fn native_json_values_convert_and_name_their_field() {
     .unwrap();
     assert_eq!(p.details, p.details_json.clone().map(JsonValue));
     assert!(p.to_core(&"events[0]").is_ok());
+}
+
+#[test]
+fn negative_numbers_from_foreign_code_are_invalid_input() {
+    let (_emu, client) = emulator();
+    let err = client
+        .import_subscribers_chunked(vec![row("a@example.com")], Some(-1))
+        .unwrap_err();
+    assert_eq!(field_of(&err), "chunk_size");
+    assert_eq!(
+        field_of(&client.get_sequences_page(-1).unwrap_err()),
+        "page"
+    );
+    assert_eq!(
+        field_of(&client.list_broadcasts(Some(-2), None).unwrap_err()),
+        "page"
+    );
+    let retry = RetrySettings {
+        max_retries: -1,
+        ..RetrySettings::default()
+    };
+    assert_eq!(field_of(&retry.to_core().unwrap_err()), "retry.max_retries");
+    assert_eq!(crate::outputs::long(u64::MAX), i64::MAX);
 }
