@@ -3,6 +3,7 @@ errors behave like Python values, enum parameters take strings, real defaults, f
 overrides."""
 
 import concurrent.futures
+import json
 import copy
 import dataclasses
 import inspect
@@ -273,3 +274,41 @@ def test_from_env_overrides_replace_missing_variables(emulator, monkeypatch):
     with pytest.raises(E.InvalidInput) as info:
         bento.BentoClient.from_env(publishable_key="pk", site_uuid="s")
     assert info.value.field == "BENTO_SECRET_KEY"
+
+
+# ---- native JSON values -------------------------------------------------------------------
+
+def test_json_fields_are_python_values(emulator, client):
+    details = {"url": "/", "n": 2 ** 64 - 1, "neg": -(2 ** 63), "f": 1.5, "ok": True,
+               "none": None, "list": [1, "two", {"three": 3}], "text": "ünï 😀"}
+    client.track(bento.Event(event_type="x", email="a@example.com", details=details))
+    sent = json.loads(emulator.requests()[-1]["body"])["events"][0]["details"]
+    assert sent == details
+    assert type(sent["n"]) is int and sent["n"] == 2 ** 64 - 1
+
+
+def test_integers_beyond_64_bits_are_refused_not_rounded(emulator, client):
+    with pytest.raises(E.InvalidInput) as info:
+        client.track_events([bento.Event(event_type="x", email="a@example.com"),
+                             bento.Event(event_type="x", email="b@example.com",
+                                         details={"big": [2 ** 70]})])
+    assert info.value.field == "events[1].details"
+    assert str(2 ** 70) in info.value.reason
+    with pytest.raises(E.InvalidInput) as info:
+        client.import_subscribers_chunked([{"email": "a@example.com"},
+                                           {"email": "b@example.com", "n": -(2 ** 64)}])
+    assert info.value.field == "subscribers[1]"
+    # A long run of digits inside a string is just text.
+    client.track(bento.Event(event_type="x", email="a@example.com",
+                             details={"id": "1" * 40}))
+    assert len(emulator.requests()) == 1
+
+
+@pytest.mark.parametrize("value", [{1, 2}, float("nan"), object(), {"k": float("inf")}],
+                         ids=["set", "nan", "object", "inf"])
+def test_values_that_are_not_json_name_the_field(emulator, client, value):
+    with pytest.raises(E.InvalidInput) as info:
+        client.subscriber_command([bento.Command.SET_FIELD(email="a@example.com", key="k",
+                                                           value=value)])
+    assert info.value.field == "command[0].value"
+    assert emulator.requests() == []

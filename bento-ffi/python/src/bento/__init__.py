@@ -26,6 +26,7 @@ import os as _os
 import threading as _threading
 import warnings as _warnings
 
+from . import _jsonvalue
 from ._native import bento as _ffi
 from ._native.bento import *  # noqa: F401,F403  (the generated API, unchanged)
 from ._native.bento import JsonValue  # noqa: F401  (typing.Any: dict/list/str/int/float/bool/None)
@@ -355,6 +356,10 @@ def _import_subscribers_chunked(self, subscribers, chunk_size=None):
         bad = next((i for i, r in enumerate(rows) if not _dumps_ok(r)), None)
         field = "subscribers" if bad is None else f"subscribers[{bad}]"
         raise BentoError.InvalidInput(field, f"is not JSON ({e})") from None  # noqa: F405
+    if _jsonvalue.check_text(text, rows) is not None:
+        bad = next(i for i, r in enumerate(rows) if _jsonvalue.too_big(r) is not None)
+        raise BentoError.InvalidInput(  # noqa: F405
+            f"subscribers[{bad}]", _jsonvalue.check_text(_json.dumps(rows[bad]), rows[bad]))
     report = self.import_subscribers_chunked_json(text, chunk_size)
     # Rows given as records come back as the caller's own objects, unchanged.
     def own(offset, records):
