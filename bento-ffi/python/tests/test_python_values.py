@@ -312,3 +312,17 @@ def test_values_that_are_not_json_name_the_field(emulator, client, value):
                                                            value=value)])
     assert info.value.field == "command[0].value"
     assert emulator.requests() == []
+
+
+def test_a_report_prints_short(emulator, no_retry_client):
+    rows = [{"email": f"r{i}@example.com"} for i in range(1000)]
+    emulator.fault({"kind": "status", "status": 503}, path="/batch/subscribers", remaining=1)
+    report = no_retry_client.import_subscribers_chunked(rows)
+    text = repr(report)
+    assert len(report.failed_records) == 1000
+    assert "... (997 more)" in text and len(text) < 3000, text[:500]
+    assert "ImportSubscriber(email='r0@example.com'" in text
+    assert "HTTP 503" in str(report.failed_chunks[0].error)
+    # Short lists are shown whole.
+    q = bento.SearchQuery(tags=["a", "b", "c", "d"])
+    assert "tags=['a', 'b', 'c', 'd']" in repr(q)

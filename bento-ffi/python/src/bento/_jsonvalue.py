@@ -16,7 +16,7 @@ _dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", 
 # u64::MAX has 20 digits, i64::MIN 19: a shorter run of digits is always in range, so only text
 # with a run of 20 or more digits (in a number or inside a string) is looked at more closely.
 _LONG_DIGITS = re.compile(r"\d{20,}")
-_MIN, _MAX = -(2 ** 63), 2 ** 64 - 1
+INT_MIN, INT_MAX = -(2 ** 63), 2 ** 64 - 1
 
 
 def too_big(value):
@@ -27,7 +27,7 @@ def too_big(value):
         if isinstance(v, bool):
             continue
         if isinstance(v, int):
-            if not _MIN <= v <= _MAX:
+            if not INT_MIN <= v <= INT_MAX:
                 return v
         elif isinstance(v, dict):
             stack.extend(v.values())
