@@ -44,6 +44,19 @@ fun main() {
             Command.AddField(email = "kt@example.com", key = "seats", valueJson = "3")))
         check(queued.results == 2L, "subscriberCommand -> 2 queued")
 
+        // free-form JSON: the new fields hold JSON text in Kotlin; a bad value names the field
+        val withDetails = client.track(Event(eventType = "page_view", email = "kt@example.com",
+            details = """{"url": "/pricing", "n": 18446744073709551615}"""))
+        check(withDetails.results == 1L, "track with details (JSON text) -> 1 accepted")
+        check(client.subscriberCommand(listOf(Command.SetField(email = "kt@example.com",
+            key = "seats", value = "4"))).results == 1L, "Command.SetField with a JSON value")
+        try {
+            client.track(Event(eventType = "x", email = "a@example.com", details = "[1]"))
+            check(false, "a non-object details must throw")
+        } catch (e: BentoException.InvalidInput) {
+            check(e.field == "events[0].details", "details not an object -> InvalidInput(${e.field})")
+        }
+
         // chunked import with a report
         val rows = (0 until 25).map { ImportSubscriber(email = "row$it@example.com") }
         val report = client.importSubscribersChunked(rows, 10)
