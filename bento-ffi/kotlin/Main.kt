@@ -1,6 +1,6 @@
 // Smoke test of the generated Kotlin bindings against bento-emulator (a separate process).
 // Reads BENTO_PUBLISHABLE_KEY, BENTO_SECRET_KEY, BENTO_SITE_UUID and BENTO_BASE_URL.
-import bento.*
+import com.bentonow.bento.*
 import kotlin.system.exitProcess
 
 var failures = 0
@@ -26,28 +26,41 @@ fun main() {
         // track
         val tracked = client.track(Event(eventType = "signed_up", email = "kt@example.com",
             detailsJson = """{"source": "kotlin"}"""))
-        check(tracked.results == 1UL, "track -> 1 accepted")
+        check(tracked.results == 1L, "track -> 1 accepted")
 
         // import + find
         val imported = client.importSubscribers(listOf(
             ImportSubscriber(email = "kt@example.com", firstName = "Kay",
                 customFieldsJson = """{"plan": "pro"}""")))
-        check(imported.results == 1UL, "importSubscribers -> 1 accepted")
+        check(imported.results == 1L, "importSubscribers -> 1 accepted")
         val found = client.findSubscriber("kt@example.com")
         check(found?.email == "kt@example.com", "findSubscriber finds the imported subscriber")
-        check(found?.fieldsJson?.contains("\"pro\"") == true, "custom fields come back as JSON text")
+        check(found?.fields?.contains("\"pro\"") == true, "custom fields come back as JSON text")
         check(client.findSubscriber("nobody@example.com") == null, "findSubscriber -> null when unknown")
 
         // a command
         val queued = client.subscriberCommand(listOf(
             Command.AddTag(email = "kt@example.com", tag = "vip"),
             Command.AddField(email = "kt@example.com", key = "seats", valueJson = "3")))
-        check(queued.results == 2UL, "subscriberCommand -> 2 queued")
+        check(queued.results == 2L, "subscriberCommand -> 2 queued")
+
+        // free-form JSON: the new fields hold JSON text in Kotlin; a bad value names the field
+        val withDetails = client.track(Event(eventType = "page_view", email = "kt@example.com",
+            details = """{"url": "/pricing", "n": 18446744073709551615}"""))
+        check(withDetails.results == 1L, "track with details (JSON text) -> 1 accepted")
+        check(client.subscriberCommand(listOf(Command.SetField(email = "kt@example.com",
+            key = "seats", value = "4"))).results == 1L, "Command.SetField with a JSON value")
+        try {
+            client.track(Event(eventType = "x", email = "a@example.com", details = "[1]"))
+            check(false, "a non-object details must throw")
+        } catch (e: BentoException.InvalidInput) {
+            check(e.field == "events[0].details", "details not an object -> InvalidInput(${e.field})")
+        }
 
         // chunked import with a report
         val rows = (0 until 25).map { ImportSubscriber(email = "row$it@example.com") }
-        val report = client.importSubscribersChunked(rows, 10u)
-        check(report.chunks == 3UL && report.accepted == 25UL && report.isComplete,
+        val report = client.importSubscribersChunked(rows, 10)
+        check(report.chunks == 3L && report.accepted == 25L && report.isComplete,
             "importSubscribersChunked -> 3 chunks, 25 accepted")
 
         // fixtures
@@ -73,6 +86,9 @@ fun main() {
             check(false, "unknown sender must throw")
         } catch (e: BentoException.AuthorNotAuthorized) {
             check(true, "sendEmails from a non-author -> AuthorNotAuthorized")
+            check(!e.message.isNullOrBlank(), "AuthorNotAuthorized has a message (${e.message})")
+            check(describeError(e).startsWith("The sender is not an author"),
+                "describeError(e) reads as a sentence (${describeError(e)})")
         }
     }
 
@@ -86,6 +102,27 @@ fun main() {
             check(!(e.message ?: "").contains("sk_wrong_SECRET_value"), "error text hides the secret key")
         }
     }
+
+    // signed numbers only: a negative page or chunk size is InvalidInput, nothing is sent
+    BentoClient(config).use { client ->
+        try {
+            client.getSequencesPage(-1)
+            check(false, "a negative page must throw")
+        } catch (e: BentoException.InvalidInput) {
+            check(e.field == "page", "negative page -> InvalidInput(${e.field})")
+        }
+    }
+
+    // use after close: an exception, not undefined behaviour
+    val closed = BentoClient(config)
+    closed.close()
+    try {
+        closed.getTags()
+        check(false, "a call on a closed client must throw")
+    } catch (e: IllegalStateException) {
+        check(e.message?.contains("destroyed") == true, "use after close -> IllegalStateException (${e.message})")
+    }
+    closed.close() // a second close is harmless
 
     // one client, several threads
     BentoClient(config).use { client ->

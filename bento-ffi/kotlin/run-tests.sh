@@ -28,7 +28,7 @@ BINDGEN="$CARGO_TARGET_DIR/debug/uniffi-bindgen"
 step "generating Kotlin bindings"
 rm -rf "$WORK/gen" "$WORK/classes"
 "$BINDGEN" generate "$LIB" --language kotlin --out-dir "$WORK/gen" --no-format
-test -s "$WORK/gen/bento/bento.kt"
+test -s "$WORK/gen/com/bentonow/bento/bento.kt"
 
 step "generating Swift bindings (check only: no Swift toolchain here)"
 bash "$ROOT/bento-ffi/swift/generate.sh" "$LIB" "$WORK/swift"
@@ -45,7 +45,7 @@ test -f "$JNA_JAR"
 
 step "compiling the bindings and Main.kt"
 "$KOTLINC" -nowarn -cp "$JNA_JAR" -d "$WORK/classes" \
-    "$WORK/gen/bento/bento.kt" "$ROOT/bento-ffi/kotlin/Main.kt"
+    "$WORK/gen/com/bentonow/bento/bento.kt" "$ROOT/bento-ffi/kotlin/Main.kt"
 STDLIB="$(dirname "$KOTLINC")/../lib/kotlin-stdlib.jar"
 
 step "running the smoke test against bento-emulator"

@@ -22,20 +22,23 @@ step "fresh virtualenv in $VENV"
 rm -rf "$VENV" "$WHEELS"
 mkdir -p "$WORK"
 "$PYTHON" -m venv "$VENV"
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check maturin==1.16.0 pytest
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+    maturin==1.16.0 ziglang wheel pytest mypy
 
-step "building bento-emulator and uniffi-bindgen"
+step "building bento-emulator"
 # One package per invocation, as maturin does (`cargo run --bin uniffi-bindgen`): a combined
 # selection would unify features differently and build the shared dependencies twice.
 cargo build --quiet -p bento-emulator
-cargo build --quiet -p uniffi-bindgen
 
-step "building the wheel (maturin, release)"
-# maturin generates the Python module with the workspace's pinned uniffi-bindgen.
-PATH="$CARGO_TARGET_DIR/debug:$PATH" "$VENV/bin/maturin" build --release \
-    --manifest-path bento-ffi/Cargo.toml --out "$WHEELS"
+step "building the wheel (manylinux2014, zig, stripped: build-wheel.sh)"
+bash "$ROOT/bento-ffi/python/build-wheel.sh" "$WHEELS" "$VENV/bin/python"
 
-step "installing the wheel"
+step "installing the wheel into a fresh virtualenv and importing it"
+# A second, clean environment with nothing but the wheel: what a user gets from pip.
+rm -rf "$WORK/venv-clean"
+"$PYTHON" -m venv "$WORK/venv-clean"
+"$WORK/venv-clean/bin/python" -m pip install --quiet --disable-pip-version-check "$WHEELS"/*.whl
+(cd / && "$WORK/venv-clean/bin/python" -c 'import bento; print("imported", bento.__file__, len(bento.__all__), "names")')
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall "$WHEELS"/*.whl
 
 step "pytest against the emulator"

@@ -14,6 +14,7 @@ use crate::inputs::{
     AdsStatsQuery, BlacklistData, BroadcastData, BroadcastStatus, Command, EmailData, Event,
     ImportSubscriber, JessesRulesetCheck, SearchQuery, SequenceEmail, ValidationData, convert_all,
 };
+use crate::json::JsonValue;
 use crate::outputs::{
     AdsStats, Author, BatchResult, BlacklistResult, Broadcast, BroadcastCreateResult,
     DeleteTagResult, EmailTemplate, Field, FormResponse, GenderResult, Location, ModerationResult,
@@ -32,14 +33,23 @@ fn map<T, U: From<T>>(items: Vec<T>) -> Vec<U> {
     items.into_iter().map(Into::into).collect()
 }
 
-fn chunk_options(chunk_size: Option<u32>) -> Result<bento::ChunkOptions, BentoError> {
+// Counts and sizes are signed in the exported API: Kotlin's unsigned types (`UInt`, `ULong`)
+// are awkward to use (`10u`, `1UL`) and Java has none, so every integer is `Int`/`Long` there,
+// checked here.
+
+fn chunk_options(chunk_size: Option<i32>) -> Result<bento::ChunkOptions, BentoError> {
     let mut options = bento::ChunkOptions::default();
     if let Some(n) = chunk_size {
-        let n =
-            usize::try_from(n).map_err(|_| BentoError::invalid("chunk_size", "is too large"))?;
+        let n = usize::try_from(n)
+            .map_err(|_| BentoError::invalid("chunk_size", "must not be negative"))?;
         options = options.chunk_size(n);
     }
     Ok(options)
+}
+
+/// A 1-based page number from the foreign side.
+fn page_number(page: i32) -> Result<u32, BentoError> {
+    u32::try_from(page).map_err(|_| BentoError::invalid("page", "must not be negative"))
 }
 
 /// The Bento API client. Build it once (`BentoClient(config)` / `BentoClient.from_env()`) and
@@ -115,11 +125,11 @@ impl BentoClient {
 
     /// Tracks any number of events in chunks (at most 1000, or `chunk_size`), one request at a
     /// time; the report holds the events that were not accepted.
-    #[uniffi::method(default(chunk_size = None))]
+    #[uniffi::method(default(chunk_size))]
     pub fn track_events_chunked(
         &self,
         events: Vec<Event>,
-        chunk_size: Option<u32>,
+        chunk_size: Option<i32>,
     ) -> Result<EventReport, BentoError> {
         guard(|| {
             let core = convert_all("events", &events, Event::to_core)?;
@@ -145,11 +155,11 @@ impl BentoClient {
 
     /// Imports any number of subscribers in chunks (at most 1000, or `chunk_size`); the report
     /// holds the rows that were not accepted.
-    #[uniffi::method(default(chunk_size = None))]
+    #[uniffi::method(default(chunk_size))]
     pub fn import_subscribers_chunked(
         &self,
         subscribers: Vec<ImportSubscriber>,
-        chunk_size: Option<u32>,
+        chunk_size: Option<i32>,
     ) -> Result<ImportReport, BentoError> {
         guard(|| {
             let rows = convert_all("subscribers", &subscribers, ImportSubscriber::to_core)?;
@@ -166,11 +176,11 @@ impl BentoClient {
     /// custom field). Same chunking, checks and report as `import_subscribers_chunked`, whose
     /// per-record conversion is what a bulk import from Python spends its time on: with
     /// `json.dumps(rows)` the rows cross the boundary as one string.
-    #[uniffi::method(default(chunk_size = None))]
+    #[uniffi::method(default(chunk_size))]
     pub fn import_subscribers_chunked_json(
         &self,
         rows_json: String,
-        chunk_size: Option<u32>,
+        chunk_size: Option<i32>,
     ) -> Result<ImportReport, BentoError> {
         guard(|| {
             let rows = import_rows_from_json(&rows_json)?;
@@ -215,11 +225,11 @@ impl BentoClient {
 
     /// Runs any number of commands in chunks (at most 100, or `chunk_size`); the report holds
     /// the commands that were not accepted.
-    #[uniffi::method(default(chunk_size = None))]
+    #[uniffi::method(default(chunk_size))]
     pub fn subscriber_commands_chunked(
         &self,
         commands: Vec<Command>,
-        chunk_size: Option<u32>,
+        chunk_size: Option<i32>,
     ) -> Result<CommandReport, BentoError> {
         guard(|| {
             let core = convert_all("command", &commands, Command::to_core)?;
@@ -232,7 +242,7 @@ impl BentoClient {
 
     /// Searches subscribers (`GET /fetch/search`, Enterprise plans).
     pub fn search_subscribers(&self, query: SearchQuery) -> Result<SearchResult, BentoError> {
-        guard(|| Ok(self.inner.search_subscribers(query.to_core())?.into()))
+        guard(|| Ok(self.inner.search_subscribers(query.to_core()?)?.into()))
     }
 
     // ---- tags and fields ----------------------------------------------------------------
@@ -270,15 +280,15 @@ impl BentoClient {
     }
 
     /// One page of broadcasts, by page (1-based) and status.
-    #[uniffi::method(default(page = None, status = None))]
+    #[uniffi::method(default(page), default(status))]
     pub fn list_broadcasts(
         &self,
-        page: Option<u32>,
+        page: Option<i32>,
         status: Option<BroadcastStatus>,
     ) -> Result<Vec<Broadcast>, BentoError> {
         guard(|| {
             let query = bento::GetBroadcasts {
-                page,
+                page: page.map(page_number).transpose()?,
                 status: status.map(Into::into),
             };
             Ok(map(self.inner.list_broadcasts(query)?))
@@ -286,7 +296,7 @@ impl BentoClient {
     }
 
     /// Every broadcast with `status` (all pages).
-    #[uniffi::method(default(status = None))]
+    #[uniffi::method(default(status))]
     pub fn all_broadcasts(
         &self,
         status: Option<BroadcastStatus>,
@@ -307,11 +317,11 @@ impl BentoClient {
     }
 
     /// Creates any number of draft broadcasts in chunks (at most 100, or `chunk_size`).
-    #[uniffi::method(default(chunk_size = None))]
+    #[uniffi::method(default(chunk_size))]
     pub fn create_broadcasts_chunked(
         &self,
         broadcasts: Vec<BroadcastData>,
-        chunk_size: Option<u32>,
+        chunk_size: Option<i32>,
     ) -> Result<BroadcastReport, BentoError> {
         guard(|| {
             let core = convert_all("broadcasts", &broadcasts, BroadcastData::to_core)?;
@@ -338,11 +348,11 @@ impl BentoClient {
 
     /// Sends any number of transactional emails in chunks (at most 60, or `chunk_size`); the
     /// report holds the emails that were not accepted.
-    #[uniffi::method(default(chunk_size = None))]
+    #[uniffi::method(default(chunk_size))]
     pub fn send_emails_chunked(
         &self,
         emails: Vec<EmailData>,
-        chunk_size: Option<u32>,
+        chunk_size: Option<i32>,
     ) -> Result<EmailReport, BentoError> {
         guard(|| {
             let core = convert_all("emails", &emails, EmailData::to_core)?;
@@ -361,8 +371,8 @@ impl BentoClient {
     }
 
     /// One page of sequences (1-based).
-    pub fn get_sequences_page(&self, page: u32) -> Result<Vec<Sequence>, BentoError> {
-        guard(|| Ok(map(self.inner.get_sequences_page(page)?)))
+    pub fn get_sequences_page(&self, page: i32) -> Result<Vec<Sequence>, BentoError> {
+        guard(|| Ok(map(self.inner.get_sequences_page(page_number(page)?)?)))
     }
 
     /// Every sequence (all pages).
@@ -379,7 +389,7 @@ impl BentoClient {
         guard(|| {
             Ok(self
                 .inner
-                .create_sequence_email(sequence_id, email.to_core())?
+                .create_sequence_email(sequence_id, email.to_core()?)?
                 .into())
         })
     }
@@ -390,7 +400,7 @@ impl BentoClient {
     }
 
     /// Updates an email template's subject and/or HTML (`PATCH /fetch/emails/templates/:id`).
-    #[uniffi::method(default(subject = None, html = None))]
+    #[uniffi::method(default(subject), default(html))]
     pub fn update_email_template(
         &self,
         id: String,
@@ -411,8 +421,8 @@ impl BentoClient {
     }
 
     /// One page of workflows (1-based).
-    pub fn get_workflows_page(&self, page: u32) -> Result<Vec<Workflow>, BentoError> {
-        guard(|| Ok(map(self.inner.get_workflows_page(page)?)))
+    pub fn get_workflows_page(&self, page: i32) -> Result<Vec<Workflow>, BentoError> {
+        guard(|| Ok(map(self.inner.get_workflows_page(page_number(page)?)?)))
     }
 
     /// Every workflow (all pages).
@@ -500,9 +510,13 @@ impl BentoClient {
     // ---- data deletion ------------------------------------------------------------------
 
     /// Requests deletion of a subscriber's data (`POST /data_deletion_requests`, 202). Returns
-    /// the API's answer as JSON text.
-    pub fn request_data_deletion(&self, email: String) -> Result<String, BentoError> {
-        guard(|| Ok(self.inner.request_data_deletion(email)?.to_string()))
+    /// the API's answer (any JSON value).
+    pub fn request_data_deletion(&self, email: String) -> Result<JsonValue, BentoError> {
+        guard(|| {
+            Ok(JsonValue(
+                self.inner.request_data_deletion(email)?.to_string(),
+            ))
+        })
     }
 }
 
@@ -544,8 +558,9 @@ fn import_rows_from_json(text: &str) -> Result<Vec<ImportSubscriber>, BentoError
                 last_name,
                 tags,
                 remove_tags,
-                custom_fields_json: (!row.is_empty())
-                    .then(|| serde_json::Value::Object(row).to_string()),
+                custom_fields_json: None,
+                custom_fields: (!row.is_empty())
+                    .then(|| JsonValue(serde_json::Value::Object(row).to_string())),
             })
         })
         .collect()

@@ -21,22 +21,22 @@ pub struct BentoConfig {
     pub site_uuid: String,
     /// The base URL including `/api/v1` (default `https://app.bentonow.com/api/v1`). `http://`
     /// is only accepted for loopback hosts.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub base_url: Option<String>,
     /// The overall timeout of one attempt, in seconds (default 30).
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub timeout_secs: Option<f64>,
     /// The connect timeout, in seconds (default 10, never more than the overall timeout).
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub connect_timeout_secs: Option<f64>,
     /// The cap on a response body, in bytes (default 16 MiB).
-    #[uniffi(default = None)]
-    pub max_response_bytes: Option<u64>,
+    #[uniffi(default)]
+    pub max_response_bytes: Option<i64>,
     /// The `User-Agent` (default `bento-rust-<site_uuid>`).
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub user_agent: Option<String>,
     /// Retries (default: 3 retries with exponential backoff; see `RetrySettings`).
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub retry: Option<RetrySettings>,
 }
 
@@ -47,7 +47,7 @@ pub struct BentoConfig {
 pub struct RetrySettings {
     /// Retries after the first attempt (0 disables retries).
     #[uniffi(default = 3)]
-    pub max_retries: u32,
+    pub max_retries: i32,
     /// The first backoff delay in seconds; it doubles with every retry.
     #[uniffi(default = 0.5)]
     pub base_delay_secs: f64,
@@ -75,7 +75,7 @@ impl Default for RetrySettings {
 impl From<bento::RetryPolicy> for RetrySettings {
     fn from(p: bento::RetryPolicy) -> Self {
         RetrySettings {
-            max_retries: p.max_retries,
+            max_retries: i32::try_from(p.max_retries).unwrap_or(i32::MAX),
             base_delay_secs: p.base_delay.as_secs_f64(),
             max_delay_secs: p.max_delay.as_secs_f64(),
             max_retry_after_secs: p.max_retry_after.as_secs_f64(),
@@ -94,7 +94,8 @@ pub(crate) fn seconds(field: &str, secs: f64) -> Result<Duration, BentoError> {
 impl RetrySettings {
     pub(crate) fn to_core(&self) -> Result<bento::RetryPolicy, BentoError> {
         Ok(bento::RetryPolicy {
-            max_retries: self.max_retries,
+            max_retries: u32::try_from(self.max_retries)
+                .map_err(|_| BentoError::invalid("retry.max_retries", "must not be negative"))?,
             base_delay: seconds("retry.base_delay_secs", self.base_delay_secs)?,
             max_delay: seconds("retry.max_delay_secs", self.max_delay_secs)?,
             max_retry_after: seconds("retry.max_retry_after_secs", self.max_retry_after_secs)?,
@@ -122,7 +123,7 @@ impl BentoConfig {
         }
         if let Some(n) = self.max_response_bytes {
             let n = usize::try_from(n)
-                .map_err(|_| BentoError::invalid("max_response_bytes", "is too large"))?;
+                .map_err(|_| BentoError::invalid("max_response_bytes", "must not be negative"))?;
             b = b.max_response_bytes(n);
         }
         if let Some(ua) = &self.user_agent {

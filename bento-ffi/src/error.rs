@@ -20,7 +20,7 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, thiserror::Error, uniffi::Error)]
 pub enum BentoError {
     /// The input broke a rule of the API (or was not valid JSON text); nothing was sent.
-    #[error("invalid input: {field}: {reason}")]
+    #[error("Invalid input in `{field}`: {}. Nothing was sent.", trim(reason))]
     InvalidInput {
         /// The offending field, e.g. `events[3].email` or `events[0].details_json`.
         field: String,
@@ -28,26 +28,37 @@ pub enum BentoError {
         reason: String,
     },
     /// 401: wrong or missing keys, or an unknown site UUID.
-    #[error("not authorized (401): {message}")]
+    #[error("Bento rejected the credentials (HTTP 401): {}.", trim(message))]
     NotAuthorized {
         /// The server's message (redacted). Kotlin: `detail` (`message` is Throwable's).
         message: String,
     },
     /// The `from` address of an email is not an author of the account (the API answers 500).
-    #[error("Author not authorized to send on this account")]
-    AuthorNotAuthorized,
+    #[error(
+        "The sender is not an author of this Bento account (HTTP 500): {}.",
+        trim(message)
+    )]
+    AuthorNotAuthorized {
+        /// What to do about it (the API sends no text of its own). Kotlin: `detail`.
+        message: String,
+    },
     /// 429 after the client's retries ran out, or with a `Retry-After` longer than the retry
     /// policy waits.
-    #[error("rate limited (429){}", retry_suffix(*.retry_after_secs))]
+    #[error("Bento rate-limited the request (HTTP 429){}.", retry_suffix(*.retry_after_secs))]
     RateLimited {
         /// The server's `Retry-After` in seconds, when it sent one.
         retry_after_secs: Option<f64>,
     },
     /// Any other non-2xx status.
-    #[error("API error ({status}): {message}")]
+    #[error(
+        "Bento answered HTTP {status}: {}{}{}.",
+        trim(message),
+        field_suffix(field_errors),
+        retry_suffix(*.retry_after_secs)
+    )]
     Api {
         /// The HTTP status code.
-        status: u16,
+        status: i32,
         /// `{"error": ..}`, the joined `{"errors": [..]}`, or a snippet of a non-JSON body
         /// (redacted). Kotlin: `detail`.
         message: String,
@@ -58,7 +69,7 @@ pub enum BentoError {
     },
     /// No complete response: connection refused or reset, TLS failure, a response over the
     /// size limit. `kind` says whether the request may have reached the server.
-    #[error("transport error ({kind:?}): {message}")]
+    #[error("{}: {}.", transport_lead(*.kind), trim(message))]
     Transport {
         /// What kind of failure.
         kind: TransportKind,
@@ -66,21 +77,24 @@ pub enum BentoError {
         message: String,
     },
     /// No response in time (the request may have been received).
-    #[error("timeout: {message}")]
+    #[error("Bento did not answer in time ({message}); the request may have been received.")]
     Timeout {
         /// A short description. Kotlin: `detail`.
         message: String,
     },
     /// The API answered 2xx but the body did not have the documented shape.
-    #[error("could not decode the response ({status}): {message}")]
+    #[error(
+        "Bento answered HTTP {status} with a body this library could not read: {}.",
+        trim(message)
+    )]
     Decode {
         /// The HTTP status code.
-        status: u16,
+        status: i32,
         /// What failed to parse. Kotlin: `detail`.
         message: String,
     },
     /// A bug in this library, caught at the boundary instead of crashing the process.
-    #[error("internal error: {message}")]
+    #[error("Internal error in bento-ffi (please report it): {}.", trim(message))]
     Internal {
         /// A description of the bug. Kotlin: `detail`.
         message: String,
@@ -132,13 +146,68 @@ impl BentoError {
     }
 }
 
+/// The text of `AuthorNotAuthorized` (the API's 500 carries none worth showing).
+pub(crate) const AUTHOR_NOT_AUTHORIZED: &str =
+    "use an author's address as `from` (see get_authors)";
+
 fn retry_suffix(secs: Option<f64>) -> String {
-    secs.map(|s| format!("; retry after {s}s"))
-        .unwrap_or_default()
+    match secs {
+        Some(1.0) => "; retry after 1 second".to_owned(),
+        Some(s) => format!("; retry after {s} seconds"),
+        None => String::new(),
+    }
+}
+
+/// A message without its closing full stop (the sentence adds one), `"no details"` if blank.
+fn trim(message: &str) -> &str {
+    let t = message.trim().trim_end_matches('.');
+    if t.is_empty() { "no details" } else { t }
+}
+
+fn field_suffix(problems: &[ApiFieldProblem]) -> String {
+    let parts: Vec<String> = problems
+        .iter()
+        .map(|p| match &p.field {
+            Some(f) => format!("`{f}` {}", p.message),
+            None => p.message.clone(),
+        })
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join("; "))
+    }
+}
+
+fn transport_lead(kind: TransportKind) -> &'static str {
+    match kind {
+        TransportKind::Connect => "Could not connect to Bento; the request was not sent",
+        TransportKind::Io => "The connection to Bento broke; the request may have been received",
+        TransportKind::ResponseTooLarge => "Bento's response was larger than max_response_bytes",
+        TransportKind::Other => "The request to Bento failed",
+    }
+}
+
+/// `str(error)` in Python, `describeError(e)` in Kotlin: one sentence with the facts (status,
+/// the server's message, retry-after in seconds). Never empty.
+#[uniffi::export]
+pub fn describe_error(error: BentoError) -> String {
+    error.to_string()
 }
 
 fn secs(d: Option<Duration>) -> Option<f64> {
     d.map(|d| d.as_secs_f64())
+}
+
+/// The transport's timeout text (ureq's `timeout: global`, ..) as words a user can act on.
+fn timeout_text(raw: &str) -> String {
+    let phase = raw.strip_prefix("timeout: ").unwrap_or(raw).trim();
+    match phase {
+        "global" | "per call" => "no complete response within timeout_secs".to_owned(),
+        "resolve" | "connect" => "no connection within connect_timeout_secs".to_owned(),
+        "" => "no complete response in time".to_owned(),
+        other => format!("the {other} step did not finish within timeout_secs"),
+    }
 }
 
 impl From<bento::Error> for BentoError {
@@ -147,7 +216,9 @@ impl From<bento::Error> for BentoError {
         match e {
             E::InvalidInput { field, reason } => BentoError::InvalidInput { field, reason },
             E::NotAuthorized { message, .. } => BentoError::NotAuthorized { message },
-            E::AuthorNotAuthorized { .. } => BentoError::AuthorNotAuthorized,
+            E::AuthorNotAuthorized { .. } => BentoError::AuthorNotAuthorized {
+                message: AUTHOR_NOT_AUTHORIZED.to_owned(),
+            },
             E::RateLimit { retry_after, .. } => BentoError::RateLimited {
                 retry_after_secs: secs(retry_after),
             },
@@ -158,7 +229,7 @@ impl From<bento::Error> for BentoError {
                 retry_after,
                 ..
             } => BentoError::Api {
-                status,
+                status: i32::from(status),
                 message,
                 field_errors: field_errors
                     .into_iter()
@@ -171,7 +242,11 @@ impl From<bento::Error> for BentoError {
             },
             E::Transport { kind, message } => {
                 let kind = match kind {
-                    K::Timeout => return BentoError::Timeout { message },
+                    K::Timeout => {
+                        return BentoError::Timeout {
+                            message: timeout_text(&message),
+                        };
+                    }
                     K::Connect => TransportKind::Connect,
                     K::Io => TransportKind::Io,
                     K::ResponseTooLarge => TransportKind::ResponseTooLarge,
@@ -181,7 +256,10 @@ impl From<bento::Error> for BentoError {
             }
             E::Decode {
                 status, message, ..
-            } => BentoError::Decode { status, message },
+            } => BentoError::Decode {
+                status: i32::from(status),
+                message,
+            },
             // The core's enum is non-exhaustive; a new class surfaces as text until mapped.
             other => BentoError::Internal {
                 message: other.to_string(),

@@ -4,7 +4,7 @@
 use std::fmt::Display;
 
 use crate::error::BentoError;
-use crate::json::{parse_opt_object, parse_value};
+use crate::json::{JsonValue, either_object, opt_map_value, parse_opt_object, parse_value};
 
 /// An event to track. `event_type` is e.g. `$pageView`, `signed_up`, `$purchase`.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -13,15 +13,21 @@ pub struct Event {
     pub event_type: String,
     /// The subscriber; created if unknown.
     pub email: String,
-    /// Custom fields written to the subscriber: JSON object text, e.g. `{"plan": "pro"}`.
-    #[uniffi(default = None)]
+    /// Deprecated: `fields` as JSON object text.
+    #[uniffi(default)]
     pub fields_json: Option<String>,
-    /// Event details (`{{ event.details.* }}` in Liquid): JSON object text.
-    #[uniffi(default = None)]
+    /// Deprecated: `details` as JSON object text.
+    #[uniffi(default)]
     pub details_json: Option<String>,
     /// When it happened (ISO-8601); default: when Bento receives it.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub date: Option<String>,
+    /// Custom fields written to the subscriber, an object, e.g. `{"plan": "pro"}`.
+    #[uniffi(default)]
+    pub fields: Option<JsonValue>,
+    /// Event details (`{{ event.details.* }}` in Liquid), an object.
+    #[uniffi(default)]
+    pub details: Option<JsonValue>,
 }
 
 impl Event {
@@ -29,25 +35,35 @@ impl Event {
         Ok(bento::Event {
             event_type: self.event_type.clone(),
             email: self.email.clone(),
-            fields: parse_opt_object(
-                format_args!("{at}.fields_json"),
+            fields: either_object(
+                at,
+                "fields",
+                self.fields.as_ref(),
                 self.fields_json.as_deref(),
             )?,
-            details: parse_opt_object(
-                format_args!("{at}.details_json"),
+            details: either_object(
+                at,
+                "details",
+                self.details.as_ref(),
                 self.details_json.as_deref(),
             )?,
             date: self.date.clone(),
         })
     }
 
+    /// An event built by the core (`purchase_event`, ..): both forms of each JSON field are
+    /// set, to the same value.
     pub(crate) fn from_core(e: bento::Event) -> Self {
+        let fields = opt_map_value(e.fields);
+        let details = opt_map_value(e.details);
         Event {
             event_type: e.event_type,
             email: e.email,
-            fields_json: crate::json::opt_map_text(e.fields),
-            details_json: crate::json::opt_map_text(e.details),
+            fields_json: fields.as_ref().map(|v| v.text().to_owned()),
+            details_json: details.as_ref().map(|v| v.text().to_owned()),
             date: e.date,
+            fields,
+            details,
         }
     }
 }
@@ -58,20 +74,23 @@ pub struct ImportSubscriber {
     /// The subscriber's email (required).
     pub email: String,
     /// First name.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub first_name: Option<String>,
     /// Last name.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub last_name: Option<String>,
     /// Tags to add, comma-separated (created if missing).
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub tags: Option<String>,
     /// Tags to remove, comma-separated.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub remove_tags: Option<String>,
-    /// Custom fields as flat keys: JSON object text, e.g. `{"company": "Acme"}`.
-    #[uniffi(default = None)]
+    /// Deprecated: `custom_fields` as JSON object text.
+    #[uniffi(default)]
     pub custom_fields_json: Option<String>,
+    /// Custom fields as flat keys, an object, e.g. `{"company": "Acme"}`.
+    #[uniffi(default)]
+    pub custom_fields: Option<JsonValue>,
 }
 
 impl ImportSubscriber {
@@ -85,8 +104,10 @@ impl ImportSubscriber {
             last_name: self.last_name.clone(),
             tags: self.tags.clone(),
             remove_tags: self.remove_tags.clone(),
-            custom_fields: parse_opt_object(
-                format_args!("{at}.custom_fields_json"),
+            custom_fields: either_object(
+                at,
+                "custom_fields",
+                self.custom_fields.as_ref(),
                 self.custom_fields_json.as_deref(),
             )?
             .unwrap_or_default(),
@@ -118,13 +139,22 @@ pub enum Command {
         /// The tag name.
         tag: String,
     },
-    /// Sets a custom field.
+    /// Sets a custom field to any JSON value (`"pro"`, `42`, `{"a": 1}`, `None` for null).
+    SetField {
+        /// The subscriber.
+        email: String,
+        /// The field key.
+        key: String,
+        /// The value.
+        value: JsonValue,
+    },
+    /// Deprecated: `SetField` with the value as JSON text, e.g. `"\"pro\""`, `42`.
     AddField {
         /// The subscriber.
         email: String,
         /// The field key.
         key: String,
-        /// The value: any JSON text, e.g. `"\"pro\""`, `42`, `{"a": 1}`.
+        /// The value: any JSON text.
         value_json: String,
     },
     /// Removes a custom field.
@@ -169,6 +199,11 @@ impl Command {
                 key,
                 value: parse_value(format_args!("{at}.value_json"), &value_json)?,
             },
+            Command::SetField { email, key, value } => C::AddField {
+                email,
+                key,
+                value: value.parse(format_args!("{at}.value"))?,
+            },
             Command::RemoveField { email, key } => C::RemoveField { email, key },
             Command::Subscribe { email } => C::Subscribe { email },
             Command::Unsubscribe { email } => C::Unsubscribe { email },
@@ -193,9 +228,12 @@ pub struct EmailData {
     /// `true` sends even to unsubscribed recipients: receipts and password resets only.
     #[uniffi(default = false)]
     pub transactional: bool,
-    /// Liquid variables: JSON object text, e.g. `{"name": "Jane"}`.
-    #[uniffi(default = None)]
+    /// Deprecated: `personalizations` as JSON object text.
+    #[uniffi(default)]
     pub personalizations_json: Option<String>,
+    /// Liquid variables, an object, e.g. `{"name": "Jane"}`.
+    #[uniffi(default)]
+    pub personalizations: Option<JsonValue>,
 }
 
 impl EmailData {
@@ -206,8 +244,10 @@ impl EmailData {
             subject: self.subject.clone(),
             html_body: self.html_body.clone(),
             transactional: self.transactional,
-            personalizations: parse_opt_object(
-                format_args!("{at}.personalizations_json"),
+            personalizations: either_object(
+                at,
+                "personalizations",
+                self.personalizations.as_ref(),
                 self.personalizations_json.as_deref(),
             )?,
         })
@@ -265,28 +305,28 @@ pub struct BroadcastData {
     /// The sender's address (an author of the account).
     pub from_email: String,
     /// The sender's name.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub from_name: Option<String>,
     /// Plain (default) or raw.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub broadcast_type: Option<BroadcastType>,
     /// Only subscribers with these tags (comma-separated).
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub inclusive_tags: Option<String>,
     /// Not subscribers with these tags (comma-separated).
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub exclusive_tags: Option<String>,
     /// Only this segment.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub segment_id: Option<String>,
     /// Sending pace (default 1000 per hour).
-    #[uniffi(default = None)]
-    pub batch_size_per_hour: Option<u32>,
+    #[uniffi(default)]
+    pub batch_size_per_hour: Option<i32>,
     /// When to send (ISO-8601).
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub send_at: Option<String>,
     /// Whether it is approved for sending.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub approved: Option<bool>,
 }
 
@@ -306,7 +346,9 @@ impl BroadcastData {
         b.exclusive_tags = self.exclusive_tags.clone();
         b.segment_id = self.segment_id.clone();
         if let Some(n) = self.batch_size_per_hour {
-            b.batch_size_per_hour = n;
+            b.batch_size_per_hour = u32::try_from(n).map_err(|_| {
+                BentoError::invalid(format!("{_at}.batch_size_per_hour"), "must not be negative")
+            })?;
         }
         b.send_at = self.send_at.clone();
         b.approved = self.approved;
@@ -335,30 +377,30 @@ pub struct SequenceEmail {
     /// The HTML body.
     pub html: String,
     /// The inbox preview text.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub inbox_snippet: Option<String>,
     /// The delay unit.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub delay_interval: Option<DelayInterval>,
     /// How many units to wait.
-    #[uniffi(default = None)]
-    pub delay_interval_count: Option<u32>,
+    #[uniffi(default)]
+    pub delay_interval_count: Option<i32>,
     /// The editor (`plain`, `html`, ..).
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub editor_choice: Option<String>,
     /// Cc.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub cc: Option<String>,
     /// Bcc.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub bcc: Option<String>,
     /// To override.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub to: Option<String>,
 }
 
 impl SequenceEmail {
-    pub(crate) fn to_core(&self) -> bento::SequenceEmail {
+    pub(crate) fn to_core(&self) -> Result<bento::SequenceEmail, BentoError> {
         let mut e = bento::SequenceEmail::new(self.subject.as_str(), self.html.as_str());
         e.inbox_snippet = self.inbox_snippet.clone();
         e.delay_interval = self.delay_interval.map(|d| match d {
@@ -367,12 +409,18 @@ impl SequenceEmail {
             DelayInterval::Days => bento::DelayInterval::Days,
             DelayInterval::Months => bento::DelayInterval::Months,
         });
-        e.delay_interval_count = self.delay_interval_count;
+        e.delay_interval_count = self
+            .delay_interval_count
+            .map(u32::try_from)
+            .transpose()
+            .map_err(|_| {
+                BentoError::invalid("email.delay_interval_count", "must not be negative")
+            })?;
         e.editor_choice = self.editor_choice.clone();
         e.cc = self.cc.clone();
         e.bcc = self.bcc.clone();
         e.to = self.to.clone();
-        e
+        Ok(e)
     }
 }
 
@@ -380,10 +428,10 @@ impl SequenceEmail {
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct DateRange {
     /// After.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub gt: Option<String>,
     /// Before.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub lt: Option<String>,
 }
 
@@ -400,35 +448,39 @@ impl From<&DateRange> for bento::DateRange {
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct SearchQuery {
     /// The page (1-based).
-    #[uniffi(default = None)]
-    pub page: Option<u32>,
+    #[uniffi(default)]
+    pub page: Option<i32>,
     /// Subscribers with all of these tag ids.
     #[uniffi(default = [])]
     pub tags: Vec<String>,
     /// Created in this range.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub created_at: Option<DateRange>,
     /// Updated in this range.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub updated_at: Option<DateRange>,
     /// Last event in this range.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub last_event_at: Option<DateRange>,
     /// Unsubscribed in this range.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub unsubscribed_at: Option<DateRange>,
 }
 
 impl SearchQuery {
-    pub(crate) fn to_core(&self) -> bento::SearchSubscribers {
-        bento::SearchSubscribers {
-            page: self.page,
+    pub(crate) fn to_core(&self) -> Result<bento::SearchSubscribers, BentoError> {
+        Ok(bento::SearchSubscribers {
+            page: self
+                .page
+                .map(u32::try_from)
+                .transpose()
+                .map_err(|_| BentoError::invalid("query.page", "must not be negative"))?,
             tags: self.tags.clone(),
             created_at: self.created_at.as_ref().map(Into::into),
             updated_at: self.updated_at.as_ref().map(Into::into),
             last_event_at: self.last_event_at.as_ref().map(Into::into),
             unsubscribed_at: self.unsubscribed_at.as_ref().map(Into::into),
-        }
+        })
     }
 }
 
@@ -436,19 +488,19 @@ impl SearchQuery {
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct AdsStatsQuery {
     /// Group by (e.g. `utm_source`).
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub dimension: Option<String>,
     /// Only this value of the dimension.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub value: Option<String>,
     /// From (YYYY-MM-DD).
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub start_date: Option<String>,
     /// To (YYYY-MM-DD).
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub end_date: Option<String>,
     /// Revenue attribution mode.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub revenue_mode: Option<String>,
 }
 
@@ -470,13 +522,13 @@ pub struct ValidationData {
     /// The address.
     pub email: String,
     /// The person's name.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub name: Option<String>,
     /// Their browser's user agent.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub user_agent: Option<String>,
     /// Their IP.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub ip: Option<String>,
 }
 
@@ -497,10 +549,10 @@ pub struct JessesRulesetCheck {
     /// The address.
     pub email: String,
     /// Reject free providers (gmail.com, ..).
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub block_free_providers: Option<bool>,
     /// Be lenient.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub wiggleroom: Option<bool>,
 }
 
@@ -517,10 +569,10 @@ impl JessesRulesetCheck {
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct BlacklistData {
     /// A domain.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub domain: Option<String>,
     /// An IP address.
-    #[uniffi(default = None)]
+    #[uniffi(default)]
     pub ip: Option<String>,
 }
 
@@ -534,18 +586,31 @@ impl BlacklistData {
 }
 
 /// A `$purchase` event: the order's unique key (Bento never counts it twice), the amount in
-/// cents, the currency and optionally the cart (any JSON text).
-#[uniffi::export]
+/// cents, the currency and optionally the cart (any JSON value; `cart_json`: the same as JSON
+/// text, deprecated).
+#[uniffi::export(default(cart_json), default(cart))]
 pub fn purchase_event(
     email: String,
     unique_key: String,
     amount_cents: i64,
     currency: String,
     cart_json: Option<String>,
+    cart: Option<JsonValue>,
 ) -> Result<Event, BentoError> {
     let mut purchase = bento::Purchase::new(unique_key, amount_cents, currency);
-    if let Some(cart) = cart_json {
-        purchase = purchase.with_cart(parse_value("cart_json", &cart)?);
+    let cart = match (cart, cart_json) {
+        (Some(_), Some(_)) => {
+            return Err(BentoError::invalid(
+                "cart",
+                "set `cart` or `cart_json`, not both",
+            ));
+        }
+        (Some(v), None) => Some(v.parse("cart")?),
+        (None, Some(text)) => Some(parse_value("cart_json", &text)?),
+        (None, None) => None,
+    };
+    if let Some(cart) = cart {
+        purchase = purchase.with_cart(cart);
     }
     Ok(Event::from_core(bento::Event::purchase(email, purchase)))
 }
@@ -556,10 +621,24 @@ pub fn tag_event(email: String, tag: String) -> Event {
     Event::from_core(bento::Event::tag(email, tag))
 }
 
-/// A `$subscribe` event that also sets custom fields (JSON object text, or `None`).
-#[uniffi::export]
-pub fn subscribe_event(email: String, fields_json: Option<String>) -> Result<Event, BentoError> {
-    let fields = parse_opt_object("fields_json", fields_json.as_deref())?.unwrap_or_default();
+/// A `$subscribe` event that also sets custom fields (an object; `fields_json`: the same as
+/// JSON object text, deprecated).
+#[uniffi::export(default(fields_json), default(fields))]
+pub fn subscribe_event(
+    email: String,
+    fields_json: Option<String>,
+    fields: Option<JsonValue>,
+) -> Result<Event, BentoError> {
+    let fields = match fields {
+        Some(v) if fields_json.is_none() => v.parse_object("fields")?,
+        Some(_) => {
+            return Err(BentoError::invalid(
+                "fields",
+                "set `fields` or `fields_json`, not both",
+            ));
+        }
+        None => parse_opt_object("fields_json", fields_json.as_deref())?.unwrap_or_default(),
+    };
     Ok(Event::from_core(bento::Event::subscribe(email, fields)))
 }
 

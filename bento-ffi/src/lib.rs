@@ -13,11 +13,17 @@
 //!
 //! ## Free-form JSON
 //! Custom fields, event details, personalizations, a purchase's cart, a command's field value
-//! and the open-ended parts of responses cross the boundary as **JSON text** in fields named
-//! `*_json` (Python: `json.dumps(...)` in, `json.loads(...)` out). Input text is parsed before
-//! anything is sent; invalid JSON (or a non-object where an object is required) raises
-//! `BentoError.InvalidInput` whose `field` names the offending field, e.g.
-//! `events[2].details_json`.
+//! and the open-ended parts of responses are [`JsonValue`]s: JSON text between the languages, a
+//! native value in Python (`dict`/`list`/scalars, converted by the binding as `uniffi.toml`
+//! configures), the text in Kotlin and Swift. Inputs keep their older `*_json` text fields
+//! (deprecated). Values are parsed before anything is sent; a value that is not JSON (or a
+//! non-object where an object is required) raises `BentoError.InvalidInput` whose `field` names
+//! it, e.g. `events[2].details`.
+//!
+//! ## The Python package
+//! `bento-ffi/python/src/bento/` wraps the generated module (`bento._native`): copies and
+//! pickles that cannot crash, dataclass records, errors that pickle and read as sentences,
+//! enum names as strings, interruptible calls, bulk rows as dicts, and type stubs.
 //!
 //! ## Guarantees at the boundary
 //! - No panic unwinds into foreign code: every method runs its body under `catch_unwind` and a
@@ -53,7 +59,7 @@ pub use client::BentoClient;
 pub use config::{BentoConfig, RetrySettings};
 pub use error::{ApiFieldProblem, BentoError, TransportKind};
 pub use inputs::*;
-pub use json::MAX_JSON_TEXT;
+pub use json::{JsonValue, MAX_JSON_TEXT};
 pub use outputs::*;
 pub use reports::*;
 

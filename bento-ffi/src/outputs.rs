@@ -1,22 +1,28 @@
 //! Output records, converted from the core's forward-compatible models. Resources are
-//! flattened: `id` beside the attributes. Open-ended JSON parts are JSON text (`*_json`).
+//! flattened: `id` beside the attributes. Open-ended JSON parts are `JsonValue`s (Python: dict/list/scalars;
+//! Kotlin/Swift: JSON text).
 
-use crate::json::{map_text, opt_map_text, opt_value_text};
+use crate::json::{JsonValue, map_text, opt_map_value, opt_value};
+
+/// A count as the signed 64-bit integer every language has (`Long` in Kotlin), saturating.
+pub(crate) fn long(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
 
 /// The counters of a batch write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
 pub struct BatchResult {
     /// Records the API accepted (queued).
-    pub results: u64,
+    pub results: i64,
     /// Records the API did not accept.
-    pub failed: u64,
+    pub failed: i64,
 }
 
 impl From<bento::BatchResult> for BatchResult {
     fn from(r: bento::BatchResult) -> Self {
         BatchResult {
-            results: r.results,
-            failed: r.failed,
+            results: long(r.results),
+            failed: long(r.failed),
         }
     }
 }
@@ -30,8 +36,8 @@ pub struct Subscriber {
     pub uuid: String,
     /// The email address.
     pub email: String,
-    /// Custom fields: JSON object text (`None` when the API sent none).
-    pub fields_json: Option<String>,
+    /// Custom fields: a JSON object (`None` when the API sent none).
+    pub fields: Option<JsonValue>,
     /// Ids of the subscriber's tags.
     pub cached_tag_ids: Vec<String>,
     /// When the subscriber unsubscribed (ISO-8601), if they did.
@@ -50,7 +56,7 @@ impl From<bento::Subscriber> for Subscriber {
             is_subscribed: a.is_subscribed(),
             uuid: a.uuid,
             email: a.email,
-            fields_json: opt_map_text(a.fields),
+            fields: opt_map_value(a.fields),
             cached_tag_ids: a.cached_tag_ids,
             unsubscribed_at: a.unsubscribed_at,
             navigation_url: a.navigation_url,
@@ -152,8 +158,8 @@ pub struct Broadcast {
     pub sent_final_batch_at: Option<String>,
     /// When it is/was scheduled.
     pub send_at: Option<String>,
-    /// Stats: JSON text.
-    pub stats_json: Option<String>,
+    /// Stats: any JSON value.
+    pub stats: Option<JsonValue>,
 }
 
 impl From<bento::Broadcast> for Broadcast {
@@ -172,7 +178,7 @@ impl From<bento::Broadcast> for Broadcast {
             created_at: a.created_at,
             sent_final_batch_at: a.sent_final_batch_at,
             send_at: a.send_at,
-            stats_json: opt_value_text(a.stats),
+            stats: opt_value(a.stats),
         }
     }
 }
@@ -194,7 +200,7 @@ pub struct CreatedBroadcast {
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct BroadcastFailure {
     /// Its position in the request.
-    pub index: Option<u64>,
+    pub index: Option<i64>,
     /// Its name.
     pub name: Option<String>,
     /// Why.
@@ -205,9 +211,9 @@ pub struct BroadcastFailure {
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct BroadcastCreateResult {
     /// Created.
-    pub results: u64,
+    pub results: i64,
     /// Not created.
-    pub failed: u64,
+    pub failed: i64,
     /// The created broadcasts.
     pub broadcasts: Vec<CreatedBroadcast>,
     /// The failures.
@@ -217,8 +223,8 @@ pub struct BroadcastCreateResult {
 impl From<bento::BroadcastCreateResult> for BroadcastCreateResult {
     fn from(r: bento::BroadcastCreateResult) -> Self {
         BroadcastCreateResult {
-            results: r.results,
-            failed: r.failed,
+            results: long(r.results),
+            failed: long(r.failed),
             broadcasts: r
                 .broadcasts
                 .into_iter()
@@ -233,7 +239,7 @@ impl From<bento::BroadcastCreateResult> for BroadcastCreateResult {
                 .failures
                 .into_iter()
                 .map(|f| BroadcastFailure {
-                    index: f.index,
+                    index: f.index.map(long),
                     name: f.name,
                     error: f.error,
                 })
@@ -249,8 +255,8 @@ pub struct TemplateSummary {
     pub id: Option<i64>,
     /// The subject.
     pub subject: Option<String>,
-    /// Stats: JSON text.
-    pub stats_json: Option<String>,
+    /// Stats: any JSON value.
+    pub stats: Option<JsonValue>,
 }
 
 fn summaries(v: Vec<bento::sequences::TemplateSummary>) -> Vec<TemplateSummary> {
@@ -258,7 +264,7 @@ fn summaries(v: Vec<bento::sequences::TemplateSummary>) -> Vec<TemplateSummary> 
         .map(|t| TemplateSummary {
             id: t.id,
             subject: t.subject,
-            stats_json: opt_value_text(t.stats),
+            stats: opt_value(t.stats),
         })
         .collect()
 }
@@ -335,8 +341,8 @@ pub struct EmailTemplate {
     pub html: String,
     /// Created (ISO-8601).
     pub created_at: Option<String>,
-    /// Stats: JSON text.
-    pub stats_json: Option<String>,
+    /// Stats: any JSON value.
+    pub stats: Option<JsonValue>,
 }
 
 impl From<bento::EmailTemplate> for EmailTemplate {
@@ -348,7 +354,7 @@ impl From<bento::EmailTemplate> for EmailTemplate {
             subject: a.subject,
             html: a.html,
             created_at: a.created_at,
-            stats_json: opt_value_text(a.stats),
+            stats: opt_value(a.stats),
         }
     }
 }
@@ -423,18 +429,18 @@ pub struct FormResponse {
     pub kind: Option<String>,
     /// When (ISO-8601).
     pub date: Option<String>,
-    /// Who: JSON object text.
-    pub identity_json: Option<String>,
+    /// Who: a JSON object.
+    pub identity: Option<JsonValue>,
     /// From which IP.
     pub ip: Option<String>,
-    /// The submitted fields: JSON object text.
-    pub fields_json: Option<String>,
-    /// Details: JSON object text.
-    pub details_json: Option<String>,
-    /// Browser: JSON text.
-    pub browser_json: Option<String>,
-    /// Page: JSON text.
-    pub page_json: Option<String>,
+    /// The submitted fields: a JSON object.
+    pub fields: Option<JsonValue>,
+    /// Details: a JSON object.
+    pub details: Option<JsonValue>,
+    /// Browser: any JSON value.
+    pub browser: Option<JsonValue>,
+    /// Page: any JSON value.
+    pub page: Option<JsonValue>,
     /// Where.
     pub location: Option<Location>,
 }
@@ -448,12 +454,12 @@ impl From<bento::FormResponse> for FormResponse {
             response_id: d.id,
             kind: d.kind,
             date: d.date,
-            identity_json: opt_map_text(d.identity),
+            identity: opt_map_value(d.identity),
             ip: d.ip,
-            fields_json: opt_map_text(d.fields),
-            details_json: opt_map_text(d.details),
-            browser_json: opt_value_text(d.browser),
-            page_json: opt_value_text(d.page),
+            fields: opt_map_value(d.fields),
+            details: opt_map_value(d.details),
+            browser: opt_value(d.browser),
+            page: opt_value(d.page),
             location: d.location.map(Into::into),
         }
     }
@@ -468,8 +474,8 @@ pub struct Segment {
     pub name: String,
     /// The description.
     pub description: Option<String>,
-    /// Its query: JSON text.
-    pub visitor_event_query_json: Option<String>,
+    /// Its query: any JSON value.
+    pub visitor_event_query: Option<JsonValue>,
     /// Created (ISO-8601).
     pub created_at: Option<String>,
     /// Updated (ISO-8601).
@@ -483,7 +489,7 @@ impl From<bento::Segment> for Segment {
             id: r.id,
             name: a.name,
             description: a.description,
-            visitor_event_query_json: opt_value_text(a.visitor_event_query),
+            visitor_event_query: opt_value(a.visitor_event_query),
             created_at: a.created_at,
             updated_at: a.updated_at,
         }
@@ -499,8 +505,8 @@ pub struct Author {
     pub email: String,
     /// The name.
     pub name: Option<String>,
-    /// Any other attributes: JSON object text.
-    pub other_json: String,
+    /// Any other attributes: a JSON object.
+    pub other: JsonValue,
 }
 
 impl From<bento::Author> for Author {
@@ -509,7 +515,7 @@ impl From<bento::Author> for Author {
             id: r.id,
             email: r.attributes.email,
             name: r.attributes.name,
-            other_json: map_text(r.attributes.other),
+            other: JsonValue(map_text(r.attributes.other)),
         }
     }
 }
@@ -518,19 +524,19 @@ impl From<bento::Author> for Author {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
 pub struct SiteStats {
     /// Users.
-    pub user_count: u64,
+    pub user_count: i64,
     /// Subscribers.
-    pub subscriber_count: u64,
+    pub subscriber_count: i64,
     /// Unsubscribers.
-    pub unsubscriber_count: u64,
+    pub unsubscriber_count: i64,
 }
 
 impl From<bento::SiteStats> for SiteStats {
     fn from(s: bento::SiteStats) -> Self {
         SiteStats {
-            user_count: s.user_count,
-            subscriber_count: s.subscriber_count,
-            unsubscriber_count: s.unsubscriber_count,
+            user_count: long(s.user_count),
+            subscriber_count: long(s.subscriber_count),
+            unsubscriber_count: long(s.unsubscriber_count),
         }
     }
 }
@@ -538,8 +544,8 @@ impl From<bento::SiteStats> for SiteStats {
 /// A report's data.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct ReportStats {
-    /// The report data: JSON text (its shape depends on the report).
-    pub data_json: String,
+    /// The report data: any JSON value (its shape depends on the report).
+    pub data: JsonValue,
     /// The chart style.
     pub chart_style: Option<String>,
     /// The report type.
@@ -551,7 +557,7 @@ pub struct ReportStats {
 impl From<bento::ReportStats> for ReportStats {
     fn from(r: bento::ReportStats) -> Self {
         ReportStats {
-            data_json: r.data.to_string(),
+            data: JsonValue(r.data.to_string()),
             chart_style: r.chart_style,
             report_type: r.report_type,
             report_name: r.report_name,
@@ -563,9 +569,9 @@ impl From<bento::ReportStats> for ReportStats {
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct AdsTotals {
     /// Signups.
-    pub signups: Option<u64>,
+    pub signups: Option<i64>,
     /// Customers.
-    pub customers: Option<u64>,
+    pub customers: Option<i64>,
     /// Revenue in cents.
     pub revenue_cents: Option<i64>,
     /// Revenue currency.
@@ -584,9 +590,9 @@ pub struct AdsBreakdown {
     /// Its label.
     pub label: Option<String>,
     /// Signups.
-    pub signups: Option<u64>,
+    pub signups: Option<i64>,
     /// Customers.
-    pub customers: Option<u64>,
+    pub customers: Option<i64>,
     /// Revenue in cents.
     pub revenue_cents: Option<i64>,
     /// Revenue per signup in cents.
@@ -600,14 +606,14 @@ pub struct AdsStats {
     pub dimension: Option<String>,
     /// Its label.
     pub dimension_label: Option<String>,
-    /// The attribution model: JSON text.
-    pub attribution_json: Option<String>,
-    /// The revenue mode: JSON text.
-    pub revenue_mode_json: Option<String>,
+    /// The attribution model: any JSON value.
+    pub attribution: Option<JsonValue>,
+    /// The revenue mode: any JSON value.
+    pub revenue_mode: Option<JsonValue>,
     /// Totals.
     pub totals: Option<AdsTotals>,
-    /// Chart points: JSON array text.
-    pub chart_data_json: String,
+    /// Chart points: a JSON array.
+    pub chart_data: JsonValue,
     /// The breakdown.
     pub breakdown: Vec<AdsBreakdown>,
     /// Whether revenue was truncated.
@@ -619,25 +625,25 @@ impl From<bento::AdsStats> for AdsStats {
         AdsStats {
             dimension: s.dimension,
             dimension_label: s.dimension_label,
-            attribution_json: opt_value_text(s.attribution),
-            revenue_mode_json: opt_value_text(s.revenue_mode),
+            attribution: opt_value(s.attribution),
+            revenue_mode: opt_value(s.revenue_mode),
             totals: s.totals.map(|t| AdsTotals {
-                signups: t.signups,
-                customers: t.customers,
+                signups: t.signups.map(long),
+                customers: t.customers.map(long),
                 revenue_cents: t.revenue_cents,
                 revenue_currency: t.revenue_currency,
                 customer_rate: t.customer_rate,
                 top_source: t.top_source,
             }),
-            chart_data_json: serde_json::Value::Array(s.chart_data).to_string(),
+            chart_data: JsonValue(serde_json::Value::Array(s.chart_data).to_string()),
             breakdown: s
                 .breakdown
                 .into_iter()
                 .map(|b| AdsBreakdown {
                     key: b.key,
                     label: b.label,
-                    signups: b.signups,
-                    customers: b.customers,
+                    signups: b.signups.map(long),
+                    customers: b.customers.map(long),
                     revenue_cents: b.revenue_cents,
                     revenue_per_signup_cents: b.revenue_per_signup_cents,
                 })
@@ -711,8 +717,8 @@ pub struct BlacklistResult {
     pub query: Option<String>,
     /// A description.
     pub description: Option<String>,
-    /// Per-list results: JSON object text.
-    pub results_json: Option<String>,
+    /// Per-list results: a JSON object.
+    pub results: Option<JsonValue>,
     /// The lists that list it.
     pub listed_on: Vec<String>,
 }
@@ -723,7 +729,7 @@ impl From<bento::BlacklistResult> for BlacklistResult {
         BlacklistResult {
             query: r.query,
             description: r.description,
-            results_json: opt_map_text(r.results),
+            results: opt_map_value(r.results),
             listed_on,
         }
     }
@@ -734,15 +740,15 @@ impl From<bento::BlacklistResult> for BlacklistResult {
 pub struct SearchResult {
     /// The subscribers.
     pub data: Vec<Subscriber>,
-    /// Paging info: JSON text.
-    pub meta_json: Option<String>,
+    /// Paging info: any JSON value.
+    pub meta: Option<JsonValue>,
 }
 
 impl From<bento::SearchResult> for SearchResult {
     fn from(r: bento::SearchResult) -> Self {
         SearchResult {
             data: r.data.into_iter().map(Into::into).collect(),
-            meta_json: opt_value_text(r.meta),
+            meta: opt_value(r.meta),
         }
     }
 }

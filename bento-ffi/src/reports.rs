@@ -6,6 +6,7 @@
 
 use crate::error::BentoError;
 use crate::inputs::{BroadcastData, Command, EmailData, Event, ImportSubscriber};
+use crate::outputs::long;
 
 macro_rules! report {
     ($report:ident, $failed:ident, $partial:ident, $item:ty) => {
@@ -13,13 +14,13 @@ macro_rules! report {
         #[derive(Debug, Clone, PartialEq, uniffi::Record)]
         pub struct $report {
             /// Records read from the input.
-            pub records: u64,
+            pub records: i64,
             /// Requests made (one per chunk).
-            pub chunks: u64,
+            pub chunks: i64,
             /// The API's accepted count, summed.
-            pub accepted: u64,
+            pub accepted: i64,
             /// The API's failed count, summed over successful chunks.
-            pub failed: u64,
+            pub failed: i64,
             /// Chunks whose request failed after retries, in input order.
             pub failed_chunks: Vec<$failed>,
             /// Chunks the API accepted only in part, in input order.
@@ -34,9 +35,9 @@ macro_rules! report {
         #[derive(Debug, Clone, PartialEq, uniffi::Record)]
         pub struct $failed {
             /// The chunk's position (0-based).
-            pub index: u64,
+            pub index: i64,
             /// The position of its first record in the input.
-            pub offset: u64,
+            pub offset: i64,
             /// Why it failed.
             pub error: BentoError,
             /// Its records.
@@ -48,11 +49,11 @@ macro_rules! report {
         #[derive(Debug, Clone, PartialEq, uniffi::Record)]
         pub struct $partial {
             /// The chunk's position (0-based).
-            pub index: u64,
+            pub index: i64,
             /// The position of its first record in the input.
-            pub offset: u64,
+            pub offset: i64,
             /// How many the API did not accept.
-            pub failed: u64,
+            pub failed: i64,
             /// The chunk's records.
             pub records: Vec<$item>,
         }
@@ -72,8 +73,8 @@ macro_rules! report {
                     .failed_chunks
                     .into_iter()
                     .map(|c| $failed {
-                        index: c.index as u64,
-                        offset: c.offset as u64,
+                        index: long(c.index as u64),
+                        offset: long(c.offset as u64),
                         error: c.error.into(),
                         records: slice(c.offset, c.records.len()),
                     })
@@ -83,17 +84,17 @@ macro_rules! report {
                     .flat_map(|c| c.records.iter().cloned())
                     .collect();
                 $report {
-                    records: report.records as u64,
-                    chunks: report.chunks as u64,
-                    accepted: report.accepted,
-                    failed: report.failed,
+                    records: long(report.records as u64),
+                    chunks: long(report.chunks as u64),
+                    accepted: long(report.accepted),
+                    failed: long(report.failed),
                     partial_chunks: report
                         .partial_chunks
                         .into_iter()
                         .map(|c| $partial {
-                            index: c.index as u64,
-                            offset: c.offset as u64,
-                            failed: c.failed,
+                            index: long(c.index as u64),
+                            offset: long(c.offset as u64),
+                            failed: long(c.failed),
                             records: slice(c.offset, c.records.len()),
                         })
                         .collect(),

@@ -46,6 +46,8 @@ fn event(email: &str) -> Event {
         fields_json: None,
         details_json: None,
         date: None,
+        fields: None,
+        details: None,
     }
 }
 
@@ -57,6 +59,7 @@ fn row(email: &str) -> ImportSubscriber {
         tags: None,
         remove_tags: None,
         custom_fields_json: None,
+        custom_fields: None,
     }
 }
 
@@ -166,6 +169,7 @@ fn purchase_event_builds_the_documented_details() {
         1999,
         "USD".into(),
         Some(r#"{"items":[]}"#.into()),
+        None,
     )
     .unwrap();
     assert_eq!(e.event_type, "$purchase");
@@ -178,6 +182,7 @@ fn purchase_event_builds_the_documented_details() {
         1,
         "USD".into(),
         Some("{".into()),
+        None,
     )
     .unwrap_err();
     assert_eq!(field_of(&err), "cart_json");
@@ -185,7 +190,7 @@ fn purchase_event_builds_the_documented_details() {
         tag_event("a@example.com".into(), "vip".into()).event_type,
         "$tag"
     );
-    assert!(subscribe_event("a@example.com".into(), Some("[]".into())).is_err());
+    assert!(subscribe_event("a@example.com".into(), Some("[]".into()), None).is_err());
 }
 
 #[test]
@@ -249,7 +254,10 @@ fn broadcast_and_sequence_inputs_use_core_defaults() {
         bcc: None,
         to: None,
     };
-    assert_eq!(s.to_core().delay_interval, Some(bento::DelayInterval::Days));
+    assert_eq!(
+        s.to_core().unwrap().delay_interval,
+        Some(bento::DelayInterval::Days)
+    );
 }
 
 #[test]
@@ -315,7 +323,9 @@ fn every_core_error_class_maps_to_its_variant() {
     ));
     assert_eq!(
         BentoError::from(C::AuthorNotAuthorized { request_id: None }),
-        BentoError::AuthorNotAuthorized
+        BentoError::AuthorNotAuthorized {
+            message: crate::error::AUTHOR_NOT_AUTHORIZED.into()
+        }
     );
     assert_eq!(
         BentoError::from(C::RateLimit {
@@ -323,7 +333,7 @@ fn every_core_error_class_maps_to_its_variant() {
             retry_after: s(2)
         })
         .to_string(),
-        "rate limited (429); retry after 2s"
+        "Bento rate-limited the request (HTTP 429); retry after 2 seconds."
     );
     assert_eq!(
         BentoError::from(C::RateLimit {
@@ -575,13 +585,160 @@ fn one_client_is_shared_by_eight_threads() {
                             .track(event(&format!("t{n}-{i}@example.com")))
                             .map(|r| r.results)
                     })
-                    .sum::<Result<u64, BentoError>>()
+                    .sum::<Result<i64, BentoError>>()
             })
         })
         .collect();
-    let total: u64 = handles
+    let total: i64 = handles
         .into_iter()
         .map(|h| h.join().unwrap().unwrap())
         .sum();
     assert_eq!(total, 40);
+}
+
+#[test]
+fn error_messages_are_sentences_with_the_facts() {
+    use bento::Error as C;
+    let s = |secs| Some(std::time::Duration::from_secs(secs));
+    let text = |e: C| crate::error::describe_error(e.into());
+    assert_eq!(
+        text(C::RateLimit {
+            request_id: None,
+            retry_after: s(15)
+        }),
+        "Bento rate-limited the request (HTTP 429); retry after 15 seconds."
+    );
+    let api = text(C::Api {
+        request_id: None,
+        status: 422,
+        message: "Validation failed.".into(),
+        field_errors: vec![bento::FieldError {
+            field: Some("email".into()),
+            message: "is bad".into(),
+        }],
+        retry_after: s(1),
+    });
+    assert_eq!(
+        api,
+        "Bento answered HTTP 422: Validation failed (`email` is bad); retry after 1 second."
+    );
+    let author = text(C::AuthorNotAuthorized { request_id: None });
+    assert!(
+        author.starts_with("The sender is not an author"),
+        "{author}"
+    );
+    assert!(author.contains("get_authors"), "{author}");
+    let timeout = text(C::Transport {
+        kind: bento::TransportErrorKind::Timeout,
+        message: "timeout: global".into(),
+    });
+    assert_eq!(
+        timeout,
+        "Bento did not answer in time (no complete response within timeout_secs); the request \
+         may have been received."
+    );
+    assert_eq!(
+        text(C::invalid(
+            "events[0].email",
+            "is not a valid email address"
+        )),
+        "Invalid input in `events[0].email`: is not a valid email address. Nothing was sent."
+    );
+    // Never empty, whatever the server sent.
+    let blank = text(C::NotAuthorized {
+        request_id: None,
+        message: "  ".into(),
+    });
+    assert_eq!(
+        blank,
+        "Bento rejected the credentials (HTTP 401): no details."
+    );
+}
+
+#[test]
+fn native_json_values_convert_and_name_their_field() {
+    use crate::json::{JsonValue, NOT_JSON_MARK};
+    let e = Event {
+        details: Some(JsonValue(r#"{"url":"/","n":18446744073709551615}"#.into())),
+        ..event("a@example.com")
+    };
+    let core = e.to_core(&"events[0]").unwrap();
+    assert_eq!(core.details.as_ref().unwrap()["n"], u64::MAX);
+    // Both forms may be set when they agree (records built by purchase_event carry both).
+    let both = Event {
+        details_json: Some(r#"{"n": 18446744073709551615, "url": "/"}"#.into()),
+        ..e.clone()
+    };
+    assert!(both.to_core(&"events[0]").is_ok());
+    let differ = Event {
+        details_json: Some(r#"{"url":"/x"}"#.into()),
+        ..e
+    };
+    assert_eq!(
+        field_of(&differ.to_core(&"events[0]").unwrap_err()),
+        "events[0].details"
+    );
+    let refused = ImportSubscriber {
+        custom_fields: Some(JsonValue(format!(
+            "{NOT_JSON_MARK}Object of type set is not JSON serializable"
+        ))),
+        ..row("a@example.com")
+    };
+    let err = refused.to_core(&"subscribers[4]").unwrap_err();
+    assert_eq!(field_of(&err), "subscribers[4].custom_fields");
+    assert!(
+        err.to_string().contains("set is not JSON serializable"),
+        "{err}"
+    );
+    let not_object = ImportSubscriber {
+        custom_fields: Some(JsonValue("[1]".into())),
+        ..row("a@example.com")
+    };
+    assert_eq!(
+        field_of(&not_object.to_core(&"subscribers[0]").unwrap_err()),
+        "subscribers[0].custom_fields"
+    );
+    let cmd = Command::SetField {
+        email: "a@example.com".into(),
+        key: "seats".into(),
+        value: JsonValue("null".into()),
+    };
+    match cmd.to_core(&"command[0]").unwrap() {
+        bento::Command::AddField { value, .. } => assert!(value.is_null()),
+        other => panic!("{other:?}"),
+    }
+    let p = purchase_event(
+        "a@example.com".into(),
+        "k".into(),
+        1,
+        "USD".into(),
+        None,
+        Some(JsonValue(r#"[{"sku":"a"}]"#.into())),
+    )
+    .unwrap();
+    assert_eq!(p.details, p.details_json.clone().map(JsonValue));
+    assert!(p.to_core(&"events[0]").is_ok());
+}
+
+#[test]
+fn negative_numbers_from_foreign_code_are_invalid_input() {
+    let (_emu, client) = emulator();
+    let err = client
+        .import_subscribers_chunked(vec![row("a@example.com")], Some(-1))
+        .unwrap_err();
+    assert_eq!(field_of(&err), "chunk_size");
+    assert_eq!(
+        field_of(&client.get_sequences_page(-1).unwrap_err()),
+        "page"
+    );
+    assert_eq!(
+        field_of(&client.list_broadcasts(Some(-2), None).unwrap_err()),
+        "page"
+    );
+    let retry = RetrySettings {
+        max_retries: -1,
+        ..RetrySettings::default()
+    };
+    assert_eq!(field_of(&retry.to_core().unwrap_err()), "retry.max_retries");
+    assert_eq!(crate::outputs::long(u64::MAX), i64::MAX);
 }

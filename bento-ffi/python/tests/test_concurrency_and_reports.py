@@ -102,7 +102,7 @@ def test_bulk_json_failed_chunk_comes_back_as_records(emulator, no_retry_client)
     report = no_retry_client.import_subscribers_chunked_json(json.dumps(rows), chunk_size=10)
     assert report.accepted == 15
     assert [r.email for r in report.failed_records] == [f"j{i}@example.com" for i in range(10)]
-    assert json.loads(report.failed_records[0].custom_fields_json) == {"plan": "pro"}
+    assert report.failed_records[0].custom_fields == {"plan": "pro"}
 
 
 @pytest.mark.parametrize("text, field", [

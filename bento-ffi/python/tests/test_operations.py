@@ -42,19 +42,22 @@ def test_module_imports_as_bento_with_docstrings():
 
 def test_events(c, emulator):
     r = c.track(bento.Event(event_type="$pageView", email="ev@example.com",
-                            details_json=json.dumps({"url": "/home"})))
+                            details={"url": "/home"}))
     assert (r.results, r.failed) == (1, 0)
     events = [
         bento.Event(event_type="signed_up", email=f"ev{i}@example.com",
-                    fields_json='{"plan": "pro"}', date="2026-01-31")
+                    fields={"plan": "pro"}, date="2026-01-31")
         for i in range(3)
     ]
     assert c.track_events(events).results == 3
     purchase = bento.purchase_event("buyer@example.com", "order-1", 1999, "USD",
-                                    json.dumps({"items": [{"sku": "a"}]}))
-    assert json.loads(purchase.details_json)["value"] == {"amount": 1999, "currency": "USD"}
+                                    cart={"items": [{"sku": "a"}]})
+    assert purchase.details["value"] == {"amount": 1999, "currency": "USD"}
+    assert purchase.details["cart"] == {"items": [{"sku": "a"}]}
+    # The deprecated text form is still filled, with the same value.
+    assert json.loads(purchase.details_json) == purchase.details
     tag = bento.tag_event("ev@example.com", "vip")
-    sub = bento.subscribe_event("ev@example.com", '{"first_name": "Ev"}')
+    sub = bento.subscribe_event("ev@example.com", fields={"first_name": "Ev"})
     assert c.track_events([purchase, tag, sub]).results == 3
     report = c.track_events_chunked(
         [bento.Event(event_type="bulk", email=f"b{i}@example.com") for i in range(5)],
@@ -67,13 +70,13 @@ def test_events(c, emulator):
 def test_subscribers(c):
     rows = [
         bento.ImportSubscriber(email="jane@example.com", first_name="Jane", tags="customer,vip",
-                               custom_fields_json=json.dumps({"plan": "pro", "seats": 3})),
+                               custom_fields={"plan": "pro", "seats": 3}),
         bento.ImportSubscriber(email="joe@example.com"),
     ]
     assert c.import_subscribers(rows).results == 2
     jane = c.find_subscriber("jane@example.com")
     assert jane is not None and jane.email == "jane@example.com"
-    assert json.loads(jane.fields_json)["plan"] == "pro"
+    assert jane.fields["plan"] == "pro"
     assert jane.is_subscribed
     assert c.find_subscriber_by_uuid(jane.uuid).email == "jane@example.com"
     assert c.find_subscriber("nobody@example.com") is None
@@ -96,7 +99,9 @@ def test_commands(c):
         bento.Command.ADD_TAG(email="cmd@example.com", tag="vip"),
         bento.Command.ADD_TAG_VIA_EVENT(email="cmd@example.com", tag="lead"),
         bento.Command.REMOVE_TAG(email="cmd@example.com", tag="vip"),
-        bento.Command.ADD_FIELD(email="cmd@example.com", key="plan", value_json='"pro"'),
+        bento.Command.SET_FIELD(email="cmd@example.com", key="plan", value="pro"),
+        bento.Command.SET_FIELD(email="cmd@example.com", key="seats", value=3),
+        bento.Command.ADD_FIELD(email="cmd@example.com", key="tier", value_json='"gold"'),
         bento.Command.REMOVE_FIELD(email="cmd@example.com", key="old"),
         bento.Command.UNSUBSCRIBE(email="cmd@example.com"),
         bento.Command.SUBSCRIBE(email="cmd@example.com"),
@@ -135,7 +140,7 @@ def test_broadcasts(c):
 def test_emails(c):
     email = bento.EmailData(to="jane@example.com", from_email="sender@example.com",
                             subject="Reset", html_body="<p>{{ name }}</p>",
-                            transactional=True, personalizations_json='{"name": "Jane"}')
+                            transactional=True, personalizations={"name": "Jane"})
     assert c.send_emails([email]).results == 1
     report = c.send_emails_chunked([email] * 3, chunk_size=2)
     assert (report.chunks, report.accepted, report.is_complete) == (2, 3, True)
@@ -152,7 +157,7 @@ def test_sequences_templates_workflows_forms(c):
     assert tpl.subject == "Day 3"
     got = c.get_email_template("12345")
     assert got is not None and got.subject == "Welcome aboard"
-    assert json.loads(got.stats_json)["opened"] == 100
+    assert got.stats["opened"] == 100
     with pytest.raises(bento.BentoError.Api) as info:
         c.get_email_template("999999")
     assert info.value.status == 404
@@ -170,7 +175,7 @@ def test_segments_authors_stats(c):
     assert "1201" in {s.id for s in segments}
     seg = c.get_segment("1201")
     assert seg is not None and seg.name == "Customers"
-    assert json.loads(seg.visitor_event_query_json) == {"tags": ["customer"]}
+    assert seg.visitor_event_query == {"tags": ["customer"]}
     with pytest.raises(bento.BentoError.Api) as info:
         c.get_segment("999999")
     assert info.value.status == 404
@@ -179,9 +184,9 @@ def test_segments_authors_stats(c):
     assert stats.subscriber_count >= 0
     assert c.get_segment_stats("1202").user_count >= 0
     report = c.get_report_stats("501")
-    assert json.loads(report.data_json) == 42
+    assert report.data == 42
     ads = c.get_ads_stats(bento.AdsStatsQuery())
-    assert isinstance(json.loads(ads.chart_data_json), list)
+    assert isinstance(ads.chart_data, list)
 
 
 def test_experimental(c):
@@ -201,7 +206,7 @@ def test_experimental(c):
 
 def test_data_deletion(c):
     c.create_subscriber("gone@example.com")
-    answer = json.loads(c.request_data_deletion("gone@example.com"))
+    answer = c.request_data_deletion("gone@example.com")
     assert isinstance(answer, dict)
 
 

@@ -1,0 +1,59 @@
+"""Ctrl-C (SIGINT) ends a blocking call promptly: during a slow response and during a
+Retry-After wait. Each case runs in a child interpreter that gets a real SIGINT."""
+
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+PROGRAM = textwrap.dedent("""
+    import sys, time
+    import bento
+    client = bento.BentoClient(bento.BentoConfig(
+        publishable_key=sys.argv[2], secret_key=sys.argv[3], site_uuid=sys.argv[4],
+        base_url=sys.argv[1], timeout_secs=30.0,
+        retry=bento.RetrySettings(max_retries=3, max_retry_after_secs=60.0)))
+    print("calling", flush=True)
+    try:
+        client.get_tags()
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+        sys.exit(130)
+    print("returned", flush=True)
+""")
+
+
+@pytest.mark.parametrize("fault", [
+    {"kind": "latency", "ms": 20_000},
+    {"kind": "status", "status": 429, "retry_after": 15},
+], ids=["slow-server", "retry-after-15s"])
+def test_sigint_ends_a_blocking_call(emulator, fault):
+    emulator.fault(fault, path="/fetch/tags")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", PROGRAM, emulator.base_url, emulator.publishable_key,
+         emulator.secret_key, emulator.site_uuid],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "calling"
+        # Let the call reach the server (and, for the 429, start waiting out Retry-After).
+        deadline = time.monotonic() + 10
+        while not any(r["path"].endswith("/fetch/tags") for r in emulator.requests()):
+            assert time.monotonic() < deadline, "the call never reached the emulator"
+            time.sleep(0.02)
+        time.sleep(0.3)
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+        latency = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    print(f"SIGINT -> exit in {latency * 1000:.0f} ms ({fault['kind']})")
+    assert out.strip() == "interrupted", (out, err)
+    assert proc.returncode == 130, err
+    assert "Fatal" not in err and "Segmentation" not in err, err
+    assert latency < 0.5, f"took {latency:.2f} s"
