@@ -237,6 +237,11 @@ impl Delivery {
             Error::Transport { kind, .. } if kind.never_sent() => Delivery::NotSent,
             Error::Transport { .. } | Error::Decode { .. } => Delivery::MaybeReceived,
             Error::Api { status, .. } if *status >= 500 => Delivery::MaybeReceived,
+            // 302/303 answer a POST the server may have processed ("see other"); 301, 307
+            // and 308 say "send it there" and were not acted on.
+            Error::Api {
+                status: 302 | 303, ..
+            } => Delivery::MaybeReceived,
             // AuthorNotAuthorized is a 500, but the API refused the email before queueing it.
             Error::NotAuthorized { .. }
             | Error::AuthorNotAuthorized { .. }
@@ -387,6 +392,20 @@ impl<T> BatchReport<T> {
         op: C,
         result: Result<C::Output, Error>,
     ) {
+        self.record_attempts(index, offset, op, result, false)
+    }
+
+    /// [`BatchReport::record`], knowing whether an earlier attempt of the chunk may have been
+    /// received (see [`crate::Attempts::maybe_received`]): the final error alone (a 422
+    /// after a dropped attempt) would call it rejected.
+    pub fn record_attempts<C: Chunked<Item = T>>(
+        &mut self,
+        index: usize,
+        offset: usize,
+        op: C,
+        result: Result<C::Output, Error>,
+        maybe_received: bool,
+    ) {
         self.records += op.record_count();
         self.chunks += 1;
         match result {
@@ -406,7 +425,10 @@ impl<T> BatchReport<T> {
             Err(error) => self.failed_chunks.push(FailedChunk {
                 index,
                 offset,
-                delivery: Delivery::of(&error),
+                delivery: match Delivery::of(&error) {
+                    Delivery::Rejected if maybe_received => Delivery::MaybeReceived,
+                    delivery => delivery,
+                },
                 idempotency: op.idempotency(),
                 error,
                 records: op.into_items(),
@@ -524,6 +546,18 @@ impl<T> ChunkRun<T> {
         op: C,
         result: Result<C::Output, Error>,
     ) {
+        self.finish_attempts(index, offset, op, result, false)
+    }
+
+    /// [`ChunkRun::finish`], knowing whether an earlier attempt may have been received.
+    pub fn finish_attempts<C: Chunked<Item = T>>(
+        &mut self,
+        index: usize,
+        offset: usize,
+        op: C,
+        result: Result<C::Output, Error>,
+        maybe_received: bool,
+    ) {
         let len = op.record_count();
         match &result {
             Ok(output) => {
@@ -552,7 +586,8 @@ impl<T> ChunkRun<T> {
         }
         self.progress.chunks_done += 1;
         self.progress.records_done += len;
-        self.report.record(index, offset, op, result);
+        self.report
+            .record_attempts(index, offset, op, result, maybe_received);
     }
 
     /// Records a chunk that [`ChunkRun::admit`] refused.

@@ -74,17 +74,43 @@ impl Config {
     }
 
     /// The texts that must never appear in an error: the secret key and the Authorization
-    /// header value with its base64 part.
-    pub(crate) fn secrets(&self) -> [&str; 3] {
+    /// header value with its base64 part, each also percent-encoded (a page echoing a form
+    /// or query shows `Basic%20cGs6…%3D`), and the base64 without its `=` padding.
+    pub(crate) fn secrets(&self) -> Vec<String> {
         let encoded = self.authorization.strip_prefix("Basic ").unwrap_or("");
-        [&self.secret_key, &self.authorization, encoded]
+        let mut all = Vec::with_capacity(8);
+        for secret in [
+            self.secret_key.as_str(),
+            self.authorization.as_str(),
+            encoded,
+        ] {
+            if secret.is_empty() {
+                continue;
+            }
+            let escaped =
+                percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string();
+            all.push(secret.to_owned());
+            if escaped != secret {
+                all.push(escaped);
+            }
+        }
+        let unpadded = encoded.trim_end_matches('=');
+        if unpadded.len() >= 8 && unpadded != encoded {
+            all.push(unpadded.to_owned());
+        }
+        // Longest first: the Authorization value before the base64 inside it.
+        all.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        all
     }
 
     /// Removes this configuration's secrets (the secret key, the Authorization header) from an
     /// error's texts, in case a server echoed them. [`crate::Exchange`] does this for every
     /// error it returns; a transport that decodes responses itself uses this.
     pub fn scrub(&self, error: Error) -> Error {
-        error.without_secrets(&self.secrets())
+        let secrets = self.secrets();
+        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        error.without_secrets(&secrets)
     }
 
     /// The publishable key (the Basic auth user name).

@@ -76,9 +76,22 @@ pub fn send<T: Transport + ?Sized>(
     request: Request<Vec<u8>>,
     idempotency: Idempotency,
 ) -> Result<Response<Vec<u8>>, Error> {
+    send_tracked(transport, config, request, idempotency).0
+}
+
+/// [`send`], and whether any attempt may have been received (for the chunk reports).
+fn send_tracked<T: Transport + ?Sized>(
+    transport: &T,
+    config: &Config,
+    request: Request<Vec<u8>>,
+    idempotency: Idempotency,
+) -> (Result<Response<Vec<u8>>, Error>, bool) {
     let mut attempts = Attempts::new(request, idempotency, config).started(transport.monotonic());
     loop {
-        let timeout = attempts.attempt_timeout(transport.monotonic())?;
+        let timeout = match attempts.attempt_timeout(transport.monotonic()) {
+            Ok(timeout) => timeout,
+            Err(e) => return (Err(e), attempts.maybe_received()),
+        };
         let outcome = transport.send(attempts.request(), timeout);
         let step = attempts.on_outcome(
             outcome,
@@ -88,7 +101,7 @@ pub fn send<T: Transport + ?Sized>(
         );
         match step {
             Step::Retry(delay) => transport.sleep(delay),
-            Step::Done(result) => return result,
+            Step::Done(result) => return (result, attempts.maybe_received()),
         }
     }
 }
@@ -100,9 +113,23 @@ pub fn execute<T: Transport + ?Sized, O: Operation>(
     config: &Config,
     op: &O,
 ) -> Result<O::Output, Error> {
-    let request = op.to_request(config)?;
-    let response = send(transport, config, request, op.idempotency())?;
-    decode(config, op, &response)
+    execute_tracked(transport, config, op).0
+}
+
+fn execute_tracked<T: Transport + ?Sized, O: Operation>(
+    transport: &T,
+    config: &Config,
+    op: &O,
+) -> (Result<O::Output, Error>, bool) {
+    let request = match op.to_request(config) {
+        Ok(request) => request,
+        Err(e) => return (Err(e), false),
+    };
+    let (response, maybe_received) = send_tracked(transport, config, request, op.idempotency());
+    (
+        response.and_then(|response| decode(config, op, &response)),
+        maybe_received,
+    )
 }
 
 fn decode<O: Operation>(
@@ -129,8 +156,8 @@ pub fn run_chunked<T: Transport + ?Sized, C: Chunked>(
         let op = C::from_chunk(chunk);
         match run.admit(transport.monotonic()) {
             Ok(()) => {
-                let result = execute(transport, config, &op);
-                run.finish(index, offset, op, result);
+                let (result, maybe_received) = execute_tracked(transport, config, &op);
+                run.finish_attempts(index, offset, op, result, maybe_received);
             }
             Err(cause) => run.skip(index, offset, op, cause),
         }
@@ -149,15 +176,16 @@ pub fn all_pages<T: Transport + ?Sized, P: Paged>(
 ) -> Result<Vec<Resource<P::Attributes>>, Error> {
     let mut walker = PageWalker::new();
     let mut all = Vec::new();
-    while let Some(page) = walker.next_page() {
+    let started = transport.monotonic();
+    loop {
+        let page = walker.next_page(config, started, transport.monotonic())?;
         let items = execute(transport, config, &query.with_page(page))?;
         let (kept, more) = walker.accept(items);
         all.extend(kept);
         if !more {
-            break;
+            return Ok(all);
         }
     }
-    Ok(all)
 }
 
 /// Imports one subscriber, then reads it back (`None` while the import is not visible yet:
@@ -168,8 +196,25 @@ pub fn upsert_subscriber<T: Transport + ?Sized>(
     subscriber: ImportSubscriberData,
 ) -> Result<Option<Subscriber>, Error> {
     let find = FindSubscriber::by_email(subscriber.email.clone());
-    execute(transport, config, &ImportSubscribers::new([subscriber]))?;
+    let imported = execute(transport, config, &ImportSubscribers::new([subscriber]))?;
+    refused_import(&imported)?;
     execute(transport, config, &find)
+}
+
+/// An import answered `{"results": 0, "failed": 1}` did not upsert anything: reading the
+/// subscriber back would report the old record (or "not visible yet") as if it had.
+fn refused_import(imported: &crate::model::BatchResult) -> Result<(), Error> {
+    if imported.failed > 0 {
+        return Err(Error::Api {
+            status: 200,
+            message: "the API did not accept the subscriber (the import reported it failed)"
+                .to_owned(),
+            field_errors: Vec::new(),
+            retry_after: None,
+            request_id: None,
+        });
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -182,9 +227,23 @@ pub async fn send_async<T: AsyncTransport + ?Sized>(
     request: Request<Vec<u8>>,
     idempotency: Idempotency,
 ) -> Result<Response<Vec<u8>>, Error> {
+    send_tracked_async(transport, config, request, idempotency)
+        .await
+        .0
+}
+
+async fn send_tracked_async<T: AsyncTransport + ?Sized>(
+    transport: &T,
+    config: &Config,
+    request: Request<Vec<u8>>,
+    idempotency: Idempotency,
+) -> (Result<Response<Vec<u8>>, Error>, bool) {
     let mut attempts = Attempts::new(request, idempotency, config).started(transport.monotonic());
     loop {
-        let timeout = attempts.attempt_timeout(transport.monotonic())?;
+        let timeout = match attempts.attempt_timeout(transport.monotonic()) {
+            Ok(timeout) => timeout,
+            Err(e) => return (Err(e), attempts.maybe_received()),
+        };
         let outcome = transport.send(attempts.request(), timeout).await;
         let step = attempts.on_outcome(
             outcome,
@@ -194,7 +253,7 @@ pub async fn send_async<T: AsyncTransport + ?Sized>(
         );
         match step {
             Step::Retry(delay) => transport.sleep(delay).await,
-            Step::Done(result) => return result,
+            Step::Done(result) => return (result, attempts.maybe_received()),
         }
     }
 }
@@ -205,14 +264,38 @@ pub async fn execute_async<T: AsyncTransport + ?Sized, O: Operation>(
     config: &Config,
     op: &O,
 ) -> Result<O::Output, Error> {
-    let request = op.to_request(config)?;
-    let response = send_async(transport, config, request, op.idempotency()).await?;
-    decode(config, op, &response)
+    execute_tracked_async(transport, config, op).await.0
+}
+
+async fn execute_tracked_async<T: AsyncTransport + ?Sized, O: Operation>(
+    transport: &T,
+    config: &Config,
+    op: &O,
+) -> (Result<O::Output, Error>, bool) {
+    let request = match op.to_request(config) {
+        Ok(request) => request,
+        Err(e) => return (Err(e), false),
+    };
+    let (response, maybe_received) =
+        send_tracked_async(transport, config, request, op.idempotency()).await;
+    (
+        response.and_then(|response| decode(config, op, &response)),
+        maybe_received,
+    )
 }
 
 type ChunkFuture<'a, C> = Pin<
     Box<
-        dyn Future<Output = (usize, usize, C, Result<<C as Operation>::Output, Error>)> + Send + 'a,
+        dyn Future<
+                Output = (
+                    usize,
+                    usize,
+                    C,
+                    Result<<C as Operation>::Output, Error>,
+                    bool,
+                ),
+            > + Send
+            + 'a,
     >,
 >;
 
@@ -238,8 +321,8 @@ where
     let mut window = 1;
     for (index, offset, chunk) in Chunks::new(items.into_iter(), run.chunk_size()) {
         while in_flight.len() >= window {
-            let (i, o, op, result) = next_done(&mut in_flight).await;
-            run.finish(i, o, op, result);
+            let (i, o, op, result, maybe_received) = next_done(&mut in_flight).await;
+            run.finish_attempts(i, o, op, result, maybe_received);
             window = concurrency;
             if let Some(progress) = progress.as_mut() {
                 progress(&run.progress());
@@ -248,8 +331,8 @@ where
         let op = C::from_chunk(chunk);
         match run.admit(transport.monotonic()) {
             Ok(()) => in_flight.push(Box::pin(async move {
-                let result = execute_async(transport, config, &op).await;
-                (index, offset, op, result)
+                let (result, maybe_received) = execute_tracked_async(transport, config, &op).await;
+                (index, offset, op, result, maybe_received)
             })),
             Err(cause) => {
                 run.skip(index, offset, op, cause);
@@ -260,8 +343,8 @@ where
         }
     }
     while !in_flight.is_empty() {
-        let (i, o, op, result) = next_done(&mut in_flight).await;
-        run.finish(i, o, op, result);
+        let (i, o, op, result, maybe_received) = next_done(&mut in_flight).await;
+        run.finish_attempts(i, o, op, result, maybe_received);
         if let Some(progress) = progress.as_mut() {
             progress(&run.progress());
         }
@@ -292,15 +375,16 @@ pub async fn all_pages_async<T: AsyncTransport + ?Sized, P: Paged + Sync>(
 ) -> Result<Vec<Resource<P::Attributes>>, Error> {
     let mut walker = PageWalker::new();
     let mut all = Vec::new();
-    while let Some(page) = walker.next_page() {
+    let started = transport.monotonic();
+    loop {
+        let page = walker.next_page(config, started, transport.monotonic())?;
         let items = execute_async(transport, config, &query.with_page(page)).await?;
         let (kept, more) = walker.accept(items);
         all.extend(kept);
         if !more {
-            break;
+            return Ok(all);
         }
     }
-    Ok(all)
 }
 
 /// [`upsert_subscriber`] for an [`AsyncTransport`].
@@ -310,6 +394,7 @@ pub async fn upsert_subscriber_async<T: AsyncTransport + ?Sized>(
     subscriber: ImportSubscriberData,
 ) -> Result<Option<Subscriber>, Error> {
     let find = FindSubscriber::by_email(subscriber.email.clone());
-    execute_async(transport, config, &ImportSubscribers::new([subscriber])).await?;
+    let imported = execute_async(transport, config, &ImportSubscribers::new([subscriber])).await?;
+    refused_import(&imported)?;
     execute_async(transport, config, &find).await
 }

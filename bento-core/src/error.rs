@@ -342,9 +342,9 @@ pub(crate) fn cap(text: String) -> String {
     }
 }
 
-/// Replaces each whole-token occurrence of a secret with `<redacted>`: the characters around
-/// it must not be letters, digits, `_` or `-`, so a short secret cannot mangle words while a
-/// secret inside `key=…&` or quotes is still caught.
+/// Replaces each occurrence of a secret with `<redacted>`. A secret shorter than 8
+/// characters only as a whole token (the characters around it must not be letters, digits,
+/// `_` or `-`), so a one-letter secret cannot mangle `refused`; a longer one everywhere.
 fn replace_tokens(text: String, secrets: &[&str]) -> String {
     let is_word = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
     let mut text = text;
@@ -361,7 +361,10 @@ fn replace_tokens(text: String, secrets: &[&str]) -> String {
                 .next_back()
                 .or(if at == 0 { prev } else { None });
             let after = rest[at + secret.len()..].chars().next();
-            let bounded = !before.is_some_and(is_word) && !after.is_some_and(is_word);
+            // A secret of 8 or more characters is no word fragment: replaced wherever it is
+            // (glued to letters, after `%20`); a shorter one only as a whole token.
+            let bounded = secret.chars().count() >= 8
+                || (!before.is_some_and(is_word) && !after.is_some_and(is_word));
             out.push_str(&rest[..at]);
             if bounded {
                 out.push_str("<redacted>");

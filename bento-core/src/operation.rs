@@ -54,11 +54,14 @@ pub trait Operation {
     /// matching [`Error`]. Emails are redacted from error texts; the secret key is not known
     /// here, so a server echoing it is only scrubbed on the [`Exchange`] path.
     fn parse_response(&self, response: &Response<Vec<u8>>) -> Result<Self::Output, Error> {
-        if response.status().is_success() {
+        let result = if response.status().is_success() {
             self.decode(response.status(), response.body())
+                .map_err(|e| e.with_request_id(request_id(response.headers())))
         } else {
             Err(error_from_response(response, None))
-        }
+        };
+        // No secrets are known here; this still caps every text.
+        result.map_err(|e| e.without_secrets(&[]))
     }
 }
 
@@ -164,6 +167,12 @@ pub struct Attempts<'a> {
     retries: u32,
     /// The monotonic time the first attempt started, once the transport said it.
     started: Option<Duration>,
+    /// The error of the last attempt that was retried: what the caller gets if the deadline
+    /// passes before the next attempt can start.
+    last_error: Option<Error>,
+    /// Whether an attempt so far may have been received (a timeout or drop after writing, a
+    /// 5xx): the final error alone would hide it.
+    maybe_received: bool,
 }
 
 impl<'a> Attempts<'a> {
@@ -175,7 +184,14 @@ impl<'a> Attempts<'a> {
             idempotency,
             retries: 0,
             started: None,
+            last_error: None,
+            maybe_received: false,
         }
+    }
+
+    /// Whether any attempt so far may have been received and acted on.
+    pub fn maybe_received(&self) -> bool {
+        self.maybe_received
     }
 
     /// Starts the configured deadline ([`Config::deadline`]) at the transport's monotonic
@@ -192,13 +208,17 @@ impl<'a> Attempts<'a> {
         let per_attempt = self.config.timeout;
         match self.time_left(monotonic) {
             None => Ok(per_attempt),
-            Some(left) if left.is_zero() => Err(Error::Transport {
-                kind: crate::error::TransportErrorKind::Deadline,
-                message: format!(
-                    "the call's deadline of {} ms passed",
-                    self.config.deadline.unwrap_or_default().as_millis()
-                ),
-            }),
+            // The last attempt's error is the answer (a 429 stays a rate limit, so its chunk
+            // stays "rejected", not "may have been received").
+            Some(left) if left.is_zero() => {
+                Err(self.last_error.clone().unwrap_or_else(|| Error::Transport {
+                    kind: crate::error::TransportErrorKind::Deadline,
+                    message: format!(
+                        "the call's deadline of {} ms passed",
+                        self.config.deadline.unwrap_or_default().as_millis()
+                    ),
+                }))
+            }
             Some(left) => Ok(per_attempt.min(left)),
         }
     }
@@ -268,9 +288,18 @@ impl<'a> Attempts<'a> {
             }
             other => other,
         };
+        let ambiguous = match &outcome {
+            Ok(response) => response.status().is_server_error(),
+            Err(e) => !e.kind.never_sent(),
+        };
+        self.maybe_received |= ambiguous;
         match decision {
             RetryDecision::RetryAfter(delay) => {
                 self.retries += 1;
+                self.last_error = Some(self.scrub(match &outcome {
+                    Ok(response) => error_from_response(response, Some(now)),
+                    Err(e) => e.clone().into(),
+                }));
                 Step::Retry(delay)
             }
             RetryDecision::Stop => Step::Done(match outcome {
@@ -478,16 +507,25 @@ impl ErrorBody {
     }
 }
 
-/// At most 200 characters of a body, whitespace collapsed and emails redacted — redacted
-/// before the cut, so an address crossing it cannot survive in part.
+/// A body as error text: whitespace collapsed and emails redacted. Bounded at 4,096
+/// characters, far beyond the 300-character cap that [`Error::without_secrets`] applies
+/// *after* scrubbing the secrets, so no cut can leave part of a secret behind.
 fn snippet(text: &str) -> String {
-    const MAX: usize = 200;
-    let collapsed = redact(&text.split_whitespace().collect::<Vec<_>>().join(" "));
-    let mut out: String = collapsed.chars().take(MAX).collect();
-    if collapsed.chars().count() > MAX {
-        out.push('…');
+    redact(&bounded(
+        &text.split_whitespace().collect::<Vec<_>>().join(" "),
+    ))
+}
+
+/// At most 4,096 characters of `text`, cut at a whitespace so no token is split.
+fn bounded(text: &str) -> String {
+    const MAX: usize = 4096;
+    match text.char_indices().nth(MAX) {
+        None => text.to_owned(),
+        Some((at, _)) => {
+            let keep = text[..at].rfind(char::is_whitespace).unwrap_or(0);
+            format!("{}…", &text[..keep])
+        }
     }
-    out
 }
 
 /// Drops `<...>` markup so an HTML error page reads as its text.
@@ -658,8 +696,8 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
         status: status.as_u16(),
         request_id: None,
         // serde_json quotes the offending value in full (a 15 MB string would make a 15 MB
-        // message): redact, then cap.
-        message: crate::error::cap(redact(&format!("unexpected response body: {e}"))),
+        // message): bounded here, capped after the secrets are scrubbed.
+        message: redact(&bounded(&format!("unexpected response body: {e}"))),
     })
 }
 
@@ -855,7 +893,7 @@ mod tests {
                     message.starts_with("502 Bad Gateway cloudflare"),
                     "{message}"
                 );
-                assert!(message.chars().count() <= 201);
+                assert!(message.chars().count() <= 4097);
             }
             other => panic!("{other:?}"),
         }

@@ -784,7 +784,6 @@ mod cuts {
     const DECODE_CUTS: [usize; 2] = [244, 210];
 
     #[test]
-    #[ignore = "core bug: error-body snippets are cut to 200 characters before the secret is scrubbed (bento-core/src/operation.rs `snippet`)"]
     fn blocking_a_secret_across_the_200_char_snippet_cut_survives_in_part() {
         for at in SNIPPET_CUTS {
             let server = secret_across_char(at, 500, "text/plain", false);
@@ -795,7 +794,6 @@ mod cuts {
     }
 
     #[tokio::test]
-    #[ignore = "core bug: error-body snippets are cut to 200 characters before the secret is scrubbed (bento-core/src/operation.rs `snippet`)"]
     async fn async_a_secret_across_the_200_char_snippet_cut_survives_in_part() {
         for at in SNIPPET_CUTS {
             let server = secret_across_char(at, 500, "text/plain", false);
@@ -805,7 +803,6 @@ mod cuts {
     }
 
     #[test]
-    #[ignore = "core bug: decode messages are capped at 300 characters before the secret is scrubbed (bento-core/src/operation.rs `decode_json`)"]
     fn blocking_a_secret_across_the_300_char_decode_cut_survives_in_part() {
         for at in DECODE_CUTS {
             let server = secret_across_char(at, 200, "application/json", true);
@@ -816,7 +813,6 @@ mod cuts {
     }
 
     #[tokio::test]
-    #[ignore = "core bug: decode messages are capped at 300 characters before the secret is scrubbed (bento-core/src/operation.rs `decode_json`)"]
     async fn async_a_secret_across_the_300_char_decode_cut_survives_in_part() {
         for at in DECODE_CUTS {
             let server = secret_across_char(at, 200, "application/json", true);
@@ -845,7 +841,6 @@ mod encoded_echo {
     }
 
     #[test]
-    #[ignore = "core bug: a percent-encoded echo of the Authorization value is not scrubbed (bento-core/src/error.rs `replace_tokens` needs a non-word character before the secret)"]
     fn blocking_a_percent_encoded_credential_is_scrubbed() {
         let server = server();
         let c = bento::blocking::Client::new(config(&server.base_url()).build().unwrap()).unwrap();
@@ -853,7 +848,6 @@ mod encoded_echo {
     }
 
     #[tokio::test]
-    #[ignore = "core bug: a percent-encoded echo of the Authorization value is not scrubbed (bento-core/src/error.rs `replace_tokens` needs a non-word character before the secret)"]
     async fn async_a_percent_encoded_credential_is_scrubbed() {
         let server = server();
         let c = bento::Client::new(config(&server.base_url()).build().unwrap()).unwrap();
@@ -963,7 +957,6 @@ mod deadline_between_attempts {
     }
 
     #[test]
-    #[ignore = "core bug: a deadline reached between attempts replaces the last 429 with Transport{Deadline}, so the chunk is MaybeReceived instead of Rejected (bento-core/src/driver.rs `send` / operation.rs `attempt_timeout`)"]
     fn a_chunk_that_only_ever_got_429s_is_rejected_not_maybe_received() {
         let transport = Always429 {
             now_us: AtomicU64::new(0),
@@ -1185,7 +1178,6 @@ mod delivery_after_retries {
     }
 
     #[test]
-    #[ignore = "core bug: Delivery::of looks at the final error only; an earlier ambiguous attempt is forgotten (bento-core/src/batch.rs `BatchReport::record`)"]
     fn blocking_an_import_retried_after_a_drop_then_refused_may_have_been_received() {
         let server = server();
         let c = bento::blocking::Client::new(config(&server.base_url()).build().unwrap()).unwrap();
@@ -1196,7 +1188,6 @@ mod delivery_after_retries {
     }
 
     #[tokio::test]
-    #[ignore = "core bug: Delivery::of looks at the final error only; an earlier ambiguous attempt is forgotten (bento-core/src/batch.rs `BatchReport::record`)"]
     async fn async_an_import_retried_after_a_drop_then_refused_may_have_been_received() {
         let server = server();
         let c = bento::Client::new(config(&server.base_url()).build().unwrap()).unwrap();
@@ -1535,7 +1526,6 @@ mod paging {
     }
 
     #[test]
-    #[ignore = "core bug: all_pages returns duplicates (10,000 pages) when a server alternates two pages (bento-core/src/paging.rs compares with the previous page only)"]
     fn blocking_alternating_pages_are_not_returned_5000_times() {
         let server = alternating();
         let c = bento::blocking::Client::new(config(&server.base_url()).build().unwrap()).unwrap();
@@ -1545,7 +1535,6 @@ mod paging {
     }
 
     #[tokio::test]
-    #[ignore = "core bug: all_pages returns duplicates (10,000 pages) when a server alternates two pages (bento-core/src/paging.rs compares with the previous page only)"]
     async fn async_alternating_pages_are_not_returned_5000_times() {
         let server = alternating();
         let c = bento::Client::new(config(&server.base_url()).build().unwrap()).unwrap();
@@ -1562,7 +1551,6 @@ mod paging {
     }
 
     #[test]
-    #[ignore = "core bug: all_pages is bounded by neither the deadline nor an error: 10,000 pages, then Ok with a silently cut list (bento-core/src/driver.rs all_pages, paging.rs MAX_PAGES)"]
     fn blocking_an_endless_pager_is_bounded_and_not_a_silent_success() {
         let server = endless();
         let c = bento::blocking::Client::new(
@@ -1585,7 +1573,6 @@ mod paging {
     }
 
     #[tokio::test]
-    #[ignore = "core bug: all_pages is bounded by neither the deadline nor an error: 10,000 pages, then Ok with a silently cut list (bento-core/src/driver.rs all_pages, paging.rs MAX_PAGES)"]
     async fn async_an_endless_pager_is_bounded_and_not_a_silent_success() {
         let server = endless();
         let c = bento::Client::new(
@@ -1629,7 +1616,6 @@ mod upsert {
     }
 
     #[test]
-    #[ignore = "core bug: upsert_subscriber ignores the import's `failed` count (bento-core/src/driver.rs upsert_subscriber)"]
     fn blocking_a_refused_import_is_not_an_upsert() {
         let server = server();
         let c = bento::blocking::Client::new(config(&server.base_url()).build().unwrap()).unwrap();
@@ -1637,7 +1623,6 @@ mod upsert {
     }
 
     #[tokio::test]
-    #[ignore = "core bug: upsert_subscriber ignores the import's `failed` count (bento-core/src/driver.rs upsert_subscriber)"]
     async fn async_a_refused_import_is_not_an_upsert() {
         let server = server();
         let c = bento::Client::new(config(&server.base_url()).build().unwrap()).unwrap();
@@ -1739,7 +1724,6 @@ mod redirect_delivery {
     }
 
     #[test]
-    #[ignore = "core bug: Delivery::of calls a 3xx Rejected, so a 303-after-POST chunk of events is safe_to_resend (bento-core/src/batch.rs `Delivery::of`)"]
     fn blocking_events_answered_303_are_not_safe_to_resend() {
         let server = server();
         let c = bento::blocking::Client::new(config(&server.base_url()).build().unwrap()).unwrap();
@@ -1751,7 +1735,6 @@ mod redirect_delivery {
     }
 
     #[tokio::test]
-    #[ignore = "core bug: Delivery::of calls a 3xx Rejected, so a 303-after-POST chunk of events is safe_to_resend (bento-core/src/batch.rs `Delivery::of`)"]
     async fn async_events_answered_303_are_not_safe_to_resend() {
         let server = server();
         let c = bento::Client::new(config(&server.base_url()).build().unwrap()).unwrap();
