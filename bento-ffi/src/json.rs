@@ -9,67 +9,27 @@
 
 use std::fmt::Display;
 
-use bento::{JsonMap, JsonObjectError};
+use bento::JsonMap;
 use serde_json::Value;
 
 use crate::error::BentoError;
 
-/// The largest JSON text accepted in one field (the API's own request limit is far lower).
-pub const MAX_JSON_TEXT: usize = 8 * 1024 * 1024;
+/// The largest JSON text accepted in one field: the core's one cap for every surface.
+pub const MAX_JSON_TEXT: usize = bento::json_text::MAX_JSON_TEXT_BYTES;
 
 // `field` is a `Display` so that a name like `subscribers[41].custom_fields_json` is only
 // formatted when there is an error: building it for every valid record was a measurable part
 // of a 100,000-row import.
 
-/// Parses any JSON value.
+/// Parses any JSON value: the core's JSON-text module (one cap, one parser, one wording on
+/// every surface).
 pub fn parse_value(field: impl Display, text: &str) -> Result<Value, BentoError> {
-    check_size(&field, text)?;
-    // serde_json stops at a nesting depth of 128, so hostile input cannot overflow the stack.
-    serde_json::from_str(text).map_err(|e| not_json(&field, &e))
-}
-
-fn check_size(field: &impl Display, text: &str) -> Result<(), BentoError> {
-    if text.len() > MAX_JSON_TEXT {
-        return Err(BentoError::invalid(
-            field.to_string(),
-            "JSON text is too large (over 8 MiB)",
-        ));
-    }
-    Ok(())
-}
-
-fn not_json(field: &impl Display, e: &serde_json::Error) -> BentoError {
-    BentoError::invalid(
-        field.to_string(),
-        format!(
-            "is not valid JSON text (line {}, column {}: {})",
-            e.line(),
-            e.column(),
-            classify(e)
-        ),
-    )
-}
-
-fn classify(e: &serde_json::Error) -> &'static str {
-    use serde_json::error::Category;
-    match e.classify() {
-        Category::Io => "read error",
-        Category::Syntax => "syntax error",
-        Category::Data => "unexpected data",
-        Category::Eof => "unexpected end of input",
-    }
+    Ok(bento::json_text::value(&field, text)?)
 }
 
 /// Parses a JSON object (`{"key": value, ..}`) with the core's parser, straight into its map.
 pub fn parse_object(field: impl Display, text: &str) -> Result<JsonMap, BentoError> {
-    check_size(&field, text)?;
-    bento::json_object_from_str(text).map_err(|e| match e {
-        JsonObjectError::Syntax(e) => not_json(&field, &e),
-        JsonObjectError::NotAnObject(kind) => BentoError::invalid(
-            field.to_string(),
-            format!("must be a JSON object, not {kind}"),
-        ),
-    })
+    Ok(bento::json_text::object(&field, text)?)
 }
 
 /// Parses an optional JSON object.

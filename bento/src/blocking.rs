@@ -11,7 +11,7 @@
 use std::fmt;
 use std::sync::Arc;
 use std::sync::mpsc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use bento_core::driver::{self, OnProgress};
 use bento_core::*;
@@ -63,17 +63,7 @@ impl fmt::Debug for Client {
     }
 }
 
-impl Clock for Inner {
-    fn now(&self) -> SystemTime {
-        transport::now()
-    }
-    fn monotonic(&self) -> Duration {
-        transport::monotonic()
-    }
-    fn jitter(&self) -> f64 {
-        transport::jitter()
-    }
-}
+transport::system_clock!(Inner);
 
 impl Transport for Inner {
     fn send(

@@ -159,6 +159,24 @@ pub(crate) fn describe(error: &dyn std::error::Error) -> String {
     text
 }
 
+/// Implements [`bento_core::Clock`] for a client's state with the system clocks below.
+macro_rules! system_clock {
+    ($ty:ty) => {
+        impl bento_core::Clock for $ty {
+            fn now(&self) -> std::time::SystemTime {
+                $crate::transport::now()
+            }
+            fn monotonic(&self) -> std::time::Duration {
+                $crate::transport::monotonic()
+            }
+            fn jitter(&self) -> f64 {
+                $crate::transport::jitter()
+            }
+        }
+    };
+}
+pub(crate) use system_clock;
+
 /// The current wall-clock time, for HTTP-date `Retry-After` values.
 pub(crate) fn now() -> SystemTime {
     SystemTime::now()
