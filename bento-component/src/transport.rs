@@ -210,7 +210,12 @@ fn read_response(
     max: usize,
     deadline: &Pollable,
 ) -> Result<http::Response<Vec<u8>>, TransportError> {
-    let mut builder = http::Response::builder().status(response.status());
+    let status = response.status();
+    // Only a 2xx over the cap is "too large": an error answer (a 401 behind a big proxy
+    // page, a 429) keeps its status, with its body cut at the cap, so the core still sees a
+    // wrong key as fatal and a rate limit as retryable.
+    let success = (200..300).contains(&status);
+    let mut builder = http::Response::builder().status(status);
     let too_large = || {
         err(
             TransportErrorKind::ResponseTooLarge,
@@ -220,7 +225,8 @@ fn read_response(
     {
         let headers = response.headers();
         for (name, value) in headers.entries() {
-            if name.eq_ignore_ascii_case("content-length")
+            if success
+                && name.eq_ignore_ascii_case("content-length")
                 && std::str::from_utf8(&value)
                     .ok()
                     .and_then(|v| v.trim().parse::<u64>().ok())
@@ -242,7 +248,17 @@ fn read_response(
     let body = response
         .consume()
         .map_err(|()| err(TransportErrorKind::Other, "response body already taken"))?;
-    let bytes = read_body(&body, max, deadline, &too_large)?;
+    let (bytes, cut) = read_body(&body, max, deadline, &too_large, !success)?;
+    if cut {
+        // The rest of an error body is not read: no trailers to wait for.
+        drop(body);
+        return builder.body(bytes).map_err(|e| {
+            err(
+                TransportErrorKind::Other,
+                format!("cannot assemble the response: {e}"),
+            )
+        });
+    }
     // The trailers say whether the body ended cleanly (a truncated body is an error here).
     let trailers = IncomingBody::finish(body);
     let ready = trailers.subscribe();
@@ -269,7 +285,8 @@ fn read_body(
     max: usize,
     deadline: &Pollable,
     too_large: &dyn Fn() -> TransportError,
-) -> Result<Vec<u8>, TransportError> {
+    cut_at_max: bool,
+) -> Result<(Vec<u8>, bool), TransportError> {
     let stream = body
         .stream()
         .map_err(|()| err(TransportErrorKind::Other, "response stream already taken"))?;
@@ -286,7 +303,13 @@ fn read_body(
             }
             Ok(chunk) => {
                 if bytes.len().saturating_add(chunk.len()) > max {
-                    return Err(too_large());
+                    if !cut_at_max {
+                        return Err(too_large());
+                    }
+                    bytes.extend_from_slice(&chunk[..max - bytes.len()]);
+                    drop(ready);
+                    drop(stream);
+                    return Ok((bytes, true));
                 }
                 bytes.extend_from_slice(&chunk);
             }
@@ -302,7 +325,7 @@ fn read_body(
     // Children before parents: the pollable and the stream go before the body is finished.
     drop(ready);
     drop(stream);
-    Ok(bytes)
+    Ok((bytes, false))
 }
 
 /// Maps a wasi:http error code onto the core's transport error kinds.

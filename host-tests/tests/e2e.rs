@@ -8,6 +8,8 @@
 mod calls;
 #[path = "e2e/faults.rs"]
 mod faults;
+#[path = "e2e/hostile.rs"]
+mod hostile;
 #[path = "e2e/imports.rs"]
 mod imports;
 #[path = "e2e/inputs.rs"]

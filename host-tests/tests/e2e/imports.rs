@@ -101,13 +101,15 @@ fn exports_only_the_api() {
 /// opt-level "s", `wasm-opt -Oz`, names stripped); the budget leaves ~2 % so an accidental
 /// bloat — a derived `Debug`, a second copy of serde_json's parser, core's float formatting,
 /// http's header tables (each 10–17 KB, all removed once) — fails here instead of landing
-/// unnoticed. Raise it on purpose, with the reason in the commit. Raised to 770,000 when
-/// the one-core refactor landed (the core's driver, chunked runs with deadlines and the
+/// unnoticed. Raise it on purpose, with the reason in the commit. Raised to 770,000 when the
+/// one-core refactor landed (the core's driver, chunked runs with deadlines and the
 /// lossless report, request ids in every error, and the seven WIT functions that were
-/// missing against the core: 753,978 bytes).
+/// missing against the core: 753,978 bytes); to 785,000 for the hostile suite's fixes
+/// (per-attempt delivery history, paging that remembers every id, secrets scrubbed in their
+/// percent-encoded forms, error bodies cut at the cap instead of failing: 770,477 bytes).
 #[test]
 fn the_component_stays_within_its_size_budget() {
-    const BUDGET: u64 = 770_000;
+    const BUDGET: u64 = 785_000;
     let size = std::fs::metadata(host_tests::COMPONENT_WASM)
         .expect("the component built by build.rs")
         .len();
