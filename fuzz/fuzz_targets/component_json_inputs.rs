@@ -22,7 +22,7 @@ mod convert;
 use std::sync::OnceLock;
 
 use bento_core::{Error, Operation};
-use bindings::exports::bentonow::bento_core::api as wit;
+use bindings::exports::bentonow::bento::api as wit;
 use convert::ToWit;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
@@ -41,6 +41,7 @@ fn config() -> &'static bento_core::Config {
             timeout_ms: None,
             connect_timeout_ms: None,
             max_response_bytes: None,
+            deadline_ms: None,
             retry: None,
         })
         .expect("a valid config")

@@ -68,6 +68,8 @@ fuzz_target!(|data: &[u8]| {
         email: "a@example.com".into(),
         fields_json: part(0).map(str::to_owned),
         details_json: part(1).map(str::to_owned),
+        fields: None,
+        details: None,
         date: None,
     };
     check(c.track(event), part(0), "fields_json");
@@ -78,6 +80,7 @@ fuzz_target!(|data: &[u8]| {
         tags: None,
         remove_tags: None,
         custom_fields_json: part(2).map(str::to_owned),
+        custom_fields: None,
     };
     check(
         c.import_subscribers(vec![row]),
@@ -103,6 +106,7 @@ fuzz_target!(|data: &[u8]| {
         html_body: "h".into(),
         transactional: false,
         personalizations_json: part(0).map(str::to_owned),
+        personalizations: None,
     };
     check(c.send_emails(vec![email]), part(0), "personalizations_json");
 });
