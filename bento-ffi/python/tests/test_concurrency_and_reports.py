@@ -62,15 +62,17 @@ def test_email_report_returns_the_middle_chunk(client):
         return bento.EmailData(to=f"to{i}@example.com", from_email=sender,
                                subject=f"S{i}", html_body="<p>x</p>")
 
-    # Chunk 1 (emails 5..9) has a sender that is not an author: only that chunk fails.
+    # Chunk 1 (emails 5..9) has a sender that is not an author. No later chunk could be
+    # trusted to succeed, so the run stops there: chunk 2 is reported (not sent) with the
+    # same cause, and every record is accounted for.
     emails = [email(i, "stranger@example.com" if 5 <= i < 10 else "sender@example.com")
               for i in range(12)]
     report = client.send_emails_chunked(emails, chunk_size=5)
-    assert (report.chunks, report.accepted) == (3, 7)
-    assert [c.index for c in report.failed_chunks] == [1]
-    assert report.failed_chunks[0].offset == 5
-    assert isinstance(report.failed_chunks[0].error, E.AuthorNotAuthorized)
-    assert report.failed_records == emails[5:10]
+    assert (report.chunks, report.accepted) == (3, 5)
+    assert [c.index for c in report.failed_chunks] == [1, 2]
+    assert [c.offset for c in report.failed_chunks] == [5, 10]
+    assert all(isinstance(c.error, E.AuthorNotAuthorized) for c in report.failed_chunks)
+    assert report.failed_records == emails[5:12]
 
 
 def test_chunked_bad_record_is_rejected_before_sending(emulator, client):
