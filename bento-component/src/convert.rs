@@ -730,10 +730,10 @@ impl ToWit<wit::Delivery> for bento_core::Delivery {
     }
 }
 
-/// A failed chunk's parts, converted (shared by both report types).
-fn failed_parts<T: ToWit<W>, W>(
+/// A failed chunk's parts, its records still the core's (shared by the three report types).
+fn failed_parts<T>(
     chunk: bento_core::FailedChunk<T>,
-) -> (u32, u32, wit::BentoError, wit::Delivery, bool, Vec<W>) {
+) -> (u32, u32, wit::BentoError, wit::Delivery, bool, Vec<T>) {
     let safe = chunk.safe_to_resend();
     let bento_core::FailedChunk {
         index,
@@ -749,118 +749,90 @@ fn failed_parts<T: ToWit<W>, W>(
         error.to_wit(),
         delivery.to_wit(),
         safe,
-        records.into_iter().map(ToWit::to_wit).collect(),
+        records,
     )
 }
 
-fn partial_parts<T: ToWit<W>, W>(chunk: bento_core::PartialChunk<T>) -> (u32, u32, u64, Vec<W>) {
+fn partial_parts<T>(chunk: bento_core::PartialChunk<T>) -> (u32, u32, u64, Vec<T>) {
     let bento_core::PartialChunk {
         index,
         offset,
         failed,
         records,
     } = chunk;
-    (
-        small(index),
-        small(offset),
-        failed,
-        records.into_iter().map(ToWit::to_wit).collect(),
-    )
+    (small(index), small(offset), failed, records)
 }
 
-impl ToWit<wit::ImportReport> for bento_core::BatchReport<bento_core::ImportSubscriberData> {
-    fn to_wit(self) -> wit::ImportReport {
-        let bento_core::BatchReport {
-            records,
-            chunks,
-            accepted,
-            failed,
-            failed_chunks,
-            partial_chunks,
-            stopped,
-        } = self;
-        wit::ImportReport {
-            records: records as u64,
-            chunks: small(chunks),
-            accepted,
-            failed,
-            failed_chunks: failed_chunks
-                .into_iter()
-                .map(|c| {
-                    let (index, offset, error, delivery, safe_to_resend, records) = failed_parts(c);
-                    wit::FailedImportChunk {
-                        index,
-                        offset,
-                        error,
-                        delivery,
-                        safe_to_resend,
-                        records,
-                    }
-                })
-                .collect(),
-            partial_chunks: partial_chunks
-                .into_iter()
-                .map(|c| {
-                    let (index, offset, failed, records) = partial_parts(c);
-                    wit::PartialImportChunk {
-                        index,
-                        offset,
-                        failed,
-                        records,
-                    }
-                })
-                .collect(),
-            stopped: stopped.map(ToWit::to_wit),
-        }
-    }
+fn records_to_wit<T: ToWit<W>, W>(records: Vec<T>) -> Vec<W> {
+    records.into_iter().map(ToWit::to_wit).collect()
 }
 
-impl ToWit<wit::TrackReport> for bento_core::BatchReport<bento_core::Event> {
-    fn to_wit(self) -> wit::TrackReport {
-        let bento_core::BatchReport {
-            records,
-            chunks,
-            accepted,
-            failed,
-            failed_chunks,
-            partial_chunks,
-            stopped,
-        } = self;
-        wit::TrackReport {
-            records: records as u64,
-            chunks: small(chunks),
-            accepted,
-            failed,
-            failed_chunks: failed_chunks
-                .into_iter()
-                .map(|c| {
-                    let (index, offset, error, delivery, safe_to_resend, records) = failed_parts(c);
-                    wit::FailedEventChunk {
-                        index,
-                        offset,
-                        error,
-                        delivery,
-                        safe_to_resend,
-                        records,
-                    }
-                })
-                .collect(),
-            partial_chunks: partial_chunks
-                .into_iter()
-                .map(|c| {
-                    let (index, offset, failed, records) = partial_parts(c);
-                    wit::PartialEventChunk {
-                        index,
-                        offset,
-                        failed,
-                        records,
-                    }
-                })
-                .collect(),
-            stopped: stopped.map(ToWit::to_wit),
+/// The reports whose failed and partial chunks carry their records back as WIT: one
+/// definition for imports and events (the WIT has a record type per item type).
+macro_rules! report_to_wit {
+    ($report:ident, $failed:ident, $partial:ident, $item:ty) => {
+        impl ToWit<wit::$report> for bento_core::BatchReport<$item> {
+            fn to_wit(self) -> wit::$report {
+                let bento_core::BatchReport {
+                    records,
+                    chunks,
+                    accepted,
+                    failed,
+                    failed_chunks,
+                    partial_chunks,
+                    stopped,
+                } = self;
+                wit::$report {
+                    records: records as u64,
+                    chunks: small(chunks),
+                    accepted,
+                    failed,
+                    failed_chunks: failed_chunks
+                        .into_iter()
+                        .map(|c| {
+                            let (index, offset, error, delivery, safe_to_resend, records) =
+                                failed_parts(c);
+                            wit::$failed {
+                                index,
+                                offset,
+                                error,
+                                delivery,
+                                safe_to_resend,
+                                records: records_to_wit(records),
+                            }
+                        })
+                        .collect(),
+                    partial_chunks: partial_chunks
+                        .into_iter()
+                        .map(|c| {
+                            let (index, offset, failed, records) = partial_parts(c);
+                            wit::$partial {
+                                index,
+                                offset,
+                                failed,
+                                records: records_to_wit(records),
+                            }
+                        })
+                        .collect(),
+                    stopped: stopped.map(ToWit::to_wit),
+                }
+            }
         }
-    }
+    };
 }
+
+report_to_wit!(
+    ImportReport,
+    FailedImportChunk,
+    PartialImportChunk,
+    bento_core::ImportSubscriberData
+);
+report_to_wit!(
+    TrackReport,
+    FailedEventChunk,
+    PartialEventChunk,
+    bento_core::Event
+);
 
 /// The report of a chunked run whose records stay with the caller: each chunk names its
 /// slice of the input (`offset`, `count`).
@@ -882,13 +854,11 @@ pub fn batch_report<T>(report: bento_core::BatchReport<T>) -> wit::BatchReport {
         failed_chunks: failed_chunks
             .into_iter()
             .map(|c| {
-                let count = small(c.records.len());
-                let (index, offset, error, delivery, safe_to_resend, ()) =
-                    failed_parts_without_records(c);
+                let (index, offset, error, delivery, safe_to_resend, records) = failed_parts(c);
                 wit::FailedChunk {
                     index,
                     offset,
-                    count,
+                    count: small(records.len()),
                     error,
                     delivery,
                     safe_to_resend,
@@ -898,15 +868,10 @@ pub fn batch_report<T>(report: bento_core::BatchReport<T>) -> wit::BatchReport {
         partial_chunks: partial_chunks
             .into_iter()
             .map(|c| {
-                let bento_core::PartialChunk {
+                let (index, offset, failed, records) = partial_parts(c);
+                wit::PartialChunk {
                     index,
                     offset,
-                    failed,
-                    records,
-                } = c;
-                wit::PartialChunk {
-                    index: small(index),
-                    offset: small(offset),
                     count: small(records.len()),
                     failed,
                 }
@@ -914,28 +879,6 @@ pub fn batch_report<T>(report: bento_core::BatchReport<T>) -> wit::BatchReport {
             .collect(),
         stopped: stopped.map(ToWit::to_wit),
     }
-}
-
-fn failed_parts_without_records<T>(
-    chunk: bento_core::FailedChunk<T>,
-) -> (u32, u32, wit::BentoError, wit::Delivery, bool, ()) {
-    let safe = chunk.safe_to_resend();
-    let bento_core::FailedChunk {
-        index,
-        offset,
-        error,
-        delivery,
-        idempotency: _,
-        records: _,
-    } = chunk;
-    (
-        small(index),
-        small(offset),
-        error.to_wit(),
-        delivery.to_wit(),
-        safe,
-        (),
-    )
 }
 
 /// A record of a failed chunk back as WIT (an empty custom-field map comes back as none).

@@ -422,17 +422,13 @@ impl<T> BatchReport<T> {
                     });
                 }
             }
-            Err(error) => self.failed_chunks.push(FailedChunk {
-                index,
-                offset,
-                delivery: match Delivery::of(&error) {
+            Err(error) => {
+                let delivery = match Delivery::of(&error) {
                     Delivery::Rejected if maybe_received => Delivery::MaybeReceived,
                     delivery => delivery,
-                },
-                idempotency: op.idempotency(),
-                error,
-                records: op.into_items(),
-            }),
+                };
+                self.push_failed(index, offset, op, error, delivery);
+            }
         }
     }
 
@@ -446,12 +442,23 @@ impl<T> BatchReport<T> {
     ) {
         self.records += op.record_count();
         self.chunks += 1;
+        self.push_failed(index, offset, op, cause, Delivery::NotSent);
+    }
+
+    fn push_failed<C: Chunked<Item = T>>(
+        &mut self,
+        index: usize,
+        offset: usize,
+        op: C,
+        error: Error,
+        delivery: Delivery,
+    ) {
         self.failed_chunks.push(FailedChunk {
             index,
             offset,
-            delivery: Delivery::NotSent,
+            error,
+            delivery,
             idempotency: op.idempotency(),
-            error: cause,
             records: op.into_items(),
         });
     }
@@ -538,19 +545,9 @@ impl<T> ChunkRun<T> {
         }
     }
 
-    /// Records a chunk that was sent.
+    /// Records a chunk that was sent; `maybe_received` says whether any of its attempts may
+    /// have been received (see [`crate::Attempts::maybe_received`]).
     pub fn finish<C: Chunked<Item = T>>(
-        &mut self,
-        index: usize,
-        offset: usize,
-        op: C,
-        result: Result<C::Output, Error>,
-    ) {
-        self.finish_attempts(index, offset, op, result, false)
-    }
-
-    /// [`ChunkRun::finish`], knowing whether an earlier attempt may have been received.
-    pub fn finish_attempts<C: Chunked<Item = T>>(
         &mut self,
         index: usize,
         offset: usize,

@@ -157,7 +157,7 @@ pub fn run_chunked<T: Transport + ?Sized, C: Chunked>(
         match run.admit(transport.monotonic()) {
             Ok(()) => {
                 let (result, maybe_received) = execute_tracked(transport, config, &op);
-                run.finish_attempts(index, offset, op, result, maybe_received);
+                run.finish(index, offset, op, result, maybe_received);
             }
             Err(cause) => run.skip(index, offset, op, cause),
         }
@@ -322,7 +322,7 @@ where
     for (index, offset, chunk) in Chunks::new(items.into_iter(), run.chunk_size()) {
         while in_flight.len() >= window {
             let (i, o, op, result, maybe_received) = next_done(&mut in_flight).await;
-            run.finish_attempts(i, o, op, result, maybe_received);
+            run.finish(i, o, op, result, maybe_received);
             window = concurrency;
             if let Some(progress) = progress.as_mut() {
                 progress(&run.progress());
@@ -344,7 +344,7 @@ where
     }
     while !in_flight.is_empty() {
         let (i, o, op, result, maybe_received) = next_done(&mut in_flight).await;
-        run.finish_attempts(i, o, op, result, maybe_received);
+        run.finish(i, o, op, result, maybe_received);
         if let Some(progress) = progress.as_mut() {
             progress(&run.progress());
         }
