@@ -4,7 +4,7 @@
 use std::fmt::Display;
 use std::time::Duration;
 
-use bento_core::{Error, JsonMap, TransportErrorKind};
+use bento_core::{Error, ErrorClass, FlatError, JsonMap};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -119,36 +119,39 @@ pub fn config(c: wit::Config) -> Result<bento_core::Config, Error> {
 }
 
 impl ToWit<wit::BentoError> for Error {
-    // One copy for all 43 exports (each would otherwise inline its own).
+    // One copy for all 43 exports (each would otherwise inline its own). The core flattens
+    // its non-exhaustive error once (`FlatError`); this match on the exhaustive class is the
+    // whole mapping, so a new class is a compile error here.
     #[inline(never)]
     fn to_wit(self) -> wit::BentoError {
         use wit::BentoError as B;
-        match self {
-            Error::InvalidInput { field, reason } => {
-                B::InvalidInput(wit::InvalidInputError { field, reason })
-            }
-            Error::NotAuthorized {
-                message,
-                request_id,
-            } => B::Unauthorized(wit::UnauthorizedError {
+        let FlatError {
+            class,
+            field,
+            message,
+            status,
+            retry_after,
+            field_errors,
+            request_id,
+        } = FlatError::from(self);
+        let status = status.unwrap_or_default();
+        let retry_after_ms = retry_after.map(millis);
+        let transport = |kind, message| B::Transport(wit::TransportError { kind, message });
+        match class {
+            ErrorClass::InvalidInput => B::InvalidInput(wit::InvalidInputError {
+                field: field.unwrap_or_default(),
+                reason: message,
+            }),
+            ErrorClass::NotAuthorized => B::Unauthorized(wit::UnauthorizedError {
                 message,
                 request_id,
             }),
-            Error::AuthorNotAuthorized { request_id } => B::AuthorNotAuthorized(request_id),
-            Error::RateLimit {
-                retry_after,
-                request_id,
-            } => B::RateLimited(wit::RateLimitedError {
-                retry_after_ms: retry_after.map(millis),
+            ErrorClass::AuthorNotAuthorized => B::AuthorNotAuthorized(request_id),
+            ErrorClass::RateLimited => B::RateLimited(wit::RateLimitedError {
+                retry_after_ms,
                 request_id,
             }),
-            Error::Api {
-                status,
-                message,
-                field_errors,
-                retry_after,
-                request_id,
-            } => B::ApiStatus(wit::ApiStatusError {
+            ErrorClass::Api => B::ApiStatus(wit::ApiStatusError {
                 status,
                 message,
                 field_errors: field_errors
@@ -158,36 +161,22 @@ impl ToWit<wit::BentoError> for Error {
                         message: f.message,
                     })
                     .collect(),
-                retry_after_ms: retry_after.map(millis),
+                retry_after_ms,
                 request_id,
             }),
-            Error::Transport {
-                kind: TransportErrorKind::Timeout,
-                message,
-            } => B::Timeout(message),
-            Error::Transport { kind, message } => B::Transport(wit::TransportError {
-                kind: match kind {
-                    TransportErrorKind::Connect => wit::TransportKind::Connect,
-                    TransportErrorKind::Io => wit::TransportKind::Io,
-                    TransportErrorKind::ResponseTooLarge => wit::TransportKind::ResponseTooLarge,
-                    TransportErrorKind::Deadline => wit::TransportKind::Deadline,
-                    _ => wit::TransportKind::Other,
-                },
-                message,
-            }),
-            Error::Decode {
-                status,
-                message,
-                request_id,
-            } => B::Decode(wit::DecodeError {
+            ErrorClass::Decode => B::Decode(wit::DecodeError {
                 status,
                 message,
                 request_id,
             }),
-            other => B::Transport(wit::TransportError {
-                kind: wit::TransportKind::Other,
-                message: other.to_string(),
-            }),
+            ErrorClass::Timeout => B::Timeout(message),
+            ErrorClass::Deadline => transport(wit::TransportKind::Deadline, message),
+            ErrorClass::Connect => transport(wit::TransportKind::Connect, message),
+            ErrorClass::Io => transport(wit::TransportKind::Io, message),
+            ErrorClass::ResponseTooLarge => {
+                transport(wit::TransportKind::ResponseTooLarge, message)
+            }
+            ErrorClass::Transport => transport(wit::TransportKind::Other, message),
         }
     }
 }

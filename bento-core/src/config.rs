@@ -113,6 +113,15 @@ impl Config {
         error.without_secrets(&secrets)
     }
 
+    /// A text from the server (a header value) with email addresses and the secrets removed,
+    /// capped: what the traces may show.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    pub(crate) fn scrub_text(&self, text: &str) -> String {
+        let secrets = self.secrets();
+        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        crate::error::scrub_text(text, &secrets)
+    }
+
     /// The publishable key (the Basic auth user name).
     pub fn publishable_key(&self) -> &str {
         &self.publishable_key

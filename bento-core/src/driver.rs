@@ -25,6 +25,7 @@ use crate::operation::{Attempts, Operation, Step};
 use crate::paging::{PageWalker, Paged};
 use crate::retry::Idempotency;
 use crate::subscribers::{FindSubscriber, ImportSubscriberData, ImportSubscribers, Subscriber};
+use crate::trace;
 
 /// The clocks and randomness a transport hands to the core.
 pub trait Clock {
@@ -92,13 +93,13 @@ fn send_tracked<T: Transport + ?Sized>(
             Ok(timeout) => timeout,
             Err(e) => return (Err(e), attempts.maybe_received()),
         };
+        let attempt = attempts.retries() + 1;
+        let sent_at = transport.monotonic();
         let outcome = transport.send(attempts.request(), timeout);
-        let step = attempts.on_outcome(
-            outcome,
-            transport.now(),
-            transport.monotonic(),
-            transport.jitter(),
-        );
+        let after = transport.monotonic();
+        let seen = trace::attempt(config, &outcome);
+        let step = attempts.on_outcome(outcome, transport.now(), after, transport.jitter());
+        seen.emit(attempt, after.saturating_sub(sent_at), &step);
         match step {
             Step::Retry(delay) => transport.sleep(delay),
             Step::Done(result) => return (result, attempts.maybe_received()),
@@ -113,18 +114,23 @@ pub fn execute<T: Transport + ?Sized, O: Operation>(
     config: &Config,
     op: &O,
 ) -> Result<O::Output, Error> {
-    execute_tracked(transport, config, op).0
+    execute_tracked(transport, config, op, None).0
 }
 
+/// [`execute`], and whether any attempt may have been received; `records` is the size of a
+/// chunk (for the trace).
 fn execute_tracked<T: Transport + ?Sized, O: Operation>(
     transport: &T,
     config: &Config,
     op: &O,
+    records: Option<usize>,
 ) -> (Result<O::Output, Error>, bool) {
     let request = match op.to_request(config) {
         Ok(request) => request,
         Err(e) => return (Err(e), false),
     };
+    let span = trace::operation::<O>(&request, records);
+    let _in_span = span.enter();
     let (response, maybe_received) = send_tracked(transport, config, request, op.idempotency());
     (
         response.and_then(|response| decode(config, op, &response)),
@@ -156,10 +162,15 @@ pub fn run_chunked<T: Transport + ?Sized, C: Chunked>(
         let op = C::from_chunk(chunk);
         match run.admit(transport.monotonic()) {
             Ok(()) => {
-                let (result, maybe_received) = execute_tracked(transport, config, &op);
-                run.finish(index, offset, op, result, maybe_received);
+                let records = Some(op.record_count());
+                let (result, maybe_received) = execute_tracked(transport, config, &op, records);
+                finish_traced(&mut run, index, offset, op, result, maybe_received);
             }
-            Err(cause) => run.skip(index, offset, op, cause),
+            Err(cause) => {
+                let records = op.record_count();
+                run.skip(index, offset, op, cause);
+                trace::chunk(index, records, "not sent", &run.progress());
+            }
         }
         if let Some(progress) = progress.as_mut() {
             progress(&run.progress());
@@ -244,13 +255,13 @@ async fn send_tracked_async<T: AsyncTransport + ?Sized>(
             Ok(timeout) => timeout,
             Err(e) => return (Err(e), attempts.maybe_received()),
         };
+        let attempt = attempts.retries() + 1;
+        let sent_at = transport.monotonic();
         let outcome = transport.send(attempts.request(), timeout).await;
-        let step = attempts.on_outcome(
-            outcome,
-            transport.now(),
-            transport.monotonic(),
-            transport.jitter(),
-        );
+        let after = transport.monotonic();
+        let seen = trace::attempt(config, &outcome);
+        let step = attempts.on_outcome(outcome, transport.now(), after, transport.jitter());
+        seen.emit(attempt, after.saturating_sub(sent_at), &step);
         match step {
             Step::Retry(delay) => transport.sleep(delay).await,
             Step::Done(result) => return (result, attempts.maybe_received()),
@@ -264,20 +275,24 @@ pub async fn execute_async<T: AsyncTransport + ?Sized, O: Operation>(
     config: &Config,
     op: &O,
 ) -> Result<O::Output, Error> {
-    execute_tracked_async(transport, config, op).await.0
+    execute_tracked_async(transport, config, op, None).await.0
 }
 
 async fn execute_tracked_async<T: AsyncTransport + ?Sized, O: Operation>(
     transport: &T,
     config: &Config,
     op: &O,
+    records: Option<usize>,
 ) -> (Result<O::Output, Error>, bool) {
     let request = match op.to_request(config) {
         Ok(request) => request,
         Err(e) => return (Err(e), false),
     };
-    let (response, maybe_received) =
-        send_tracked_async(transport, config, request, op.idempotency()).await;
+    let span = trace::operation::<O>(&request, records);
+    let idempotency = op.idempotency();
+    let (response, maybe_received) = span
+        .wrap(send_tracked_async(transport, config, request, idempotency))
+        .await;
     (
         response.and_then(|response| decode(config, op, &response)),
         maybe_received,
@@ -322,7 +337,7 @@ where
     for (index, offset, chunk) in Chunks::new(items.into_iter(), run.chunk_size()) {
         while in_flight.len() >= window {
             let (i, o, op, result, maybe_received) = next_done(&mut in_flight).await;
-            run.finish(i, o, op, result, maybe_received);
+            finish_traced(&mut run, i, o, op, result, maybe_received);
             window = concurrency;
             if let Some(progress) = progress.as_mut() {
                 progress(&run.progress());
@@ -331,11 +346,15 @@ where
         let op = C::from_chunk(chunk);
         match run.admit(transport.monotonic()) {
             Ok(()) => in_flight.push(Box::pin(async move {
-                let (result, maybe_received) = execute_tracked_async(transport, config, &op).await;
+                let records = Some(op.record_count());
+                let (result, maybe_received) =
+                    execute_tracked_async(transport, config, &op, records).await;
                 (index, offset, op, result, maybe_received)
             })),
             Err(cause) => {
+                let records = op.record_count();
                 run.skip(index, offset, op, cause);
+                trace::chunk(index, records, "not sent", &run.progress());
                 if let Some(progress) = progress.as_mut() {
                     progress(&run.progress());
                 }
@@ -344,12 +363,27 @@ where
     }
     while !in_flight.is_empty() {
         let (i, o, op, result, maybe_received) = next_done(&mut in_flight).await;
-        run.finish(i, o, op, result, maybe_received);
+        finish_traced(&mut run, i, o, op, result, maybe_received);
         if let Some(progress) = progress.as_mut() {
             progress(&run.progress());
         }
     }
     Ok(run.into_report())
+}
+
+/// [`ChunkRun::finish`] and the chunk's trace event.
+fn finish_traced<C: Chunked>(
+    run: &mut ChunkRun<C::Item>,
+    index: usize,
+    offset: usize,
+    op: C,
+    result: Result<C::Output, Error>,
+    maybe_received: bool,
+) {
+    let records = op.record_count();
+    let outcome = trace::outcome(&result);
+    run.finish(index, offset, op, result, maybe_received);
+    trace::chunk(index, records, &outcome, &run.progress());
 }
 
 /// Waits for the first of `futures` to finish and removes it. Polls every pending future on

@@ -324,10 +324,145 @@ impl Error {
     }
 }
 
+/// An [`Error`] as the foreign boundaries carry it (the component's WIT variant, the FFI's
+/// exception classes): one [`ErrorClass`] and the facts, with no nested kinds.
+///
+/// [`Error`] is `#[non_exhaustive]`, so a shell matching on it needs a catch-all arm and a new
+/// class would silently fall into it. It is flattened here, once, by an exhaustive match; the
+/// shells match on [`ErrorClass`], which is exhaustive, so a new class is a compile error in
+/// every shell instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlatError {
+    /// Which error this is.
+    pub class: ErrorClass,
+    /// [`ErrorClass::InvalidInput`]: the offending field. `None` for every other class.
+    pub field: Option<String>,
+    /// The rule the input broke, the server's message (redacted), or what failed.
+    /// Never empty.
+    pub message: String,
+    /// The HTTP status of the response, when there was one.
+    pub status: Option<u16>,
+    /// The server's `Retry-After`, when it sent one.
+    pub retry_after: Option<Duration>,
+    /// The `{"errors": [{field, message}]}` entries of an API error body.
+    pub field_errors: Vec<FieldError>,
+    /// The response's request id (see [`Error::request_id`]).
+    pub request_id: Option<String>,
+}
+
+/// The class of a [`FlatError`]: the [`Error`] variant, with the transport kinds spelled out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorClass {
+    /// [`Error::InvalidInput`]: nothing was sent.
+    InvalidInput,
+    /// [`Error::NotAuthorized`] (401).
+    NotAuthorized,
+    /// [`Error::AuthorNotAuthorized`].
+    AuthorNotAuthorized,
+    /// [`Error::RateLimit`] (429).
+    RateLimited,
+    /// [`Error::Api`]: any other non-2xx status.
+    Api,
+    /// [`Error::Decode`]: a 2xx body that is not the documented shape.
+    Decode,
+    /// [`TransportErrorKind::Timeout`]: no response in time; it may have been received.
+    Timeout,
+    /// [`TransportErrorKind::Deadline`]: the call's deadline passed.
+    Deadline,
+    /// [`TransportErrorKind::Connect`]: never connected; certainly not received.
+    Connect,
+    /// [`TransportErrorKind::Io`]: the connection broke; it may have been received.
+    Io,
+    /// [`TransportErrorKind::ResponseTooLarge`].
+    ResponseTooLarge,
+    /// [`TransportErrorKind::Other`].
+    Transport,
+}
+
+impl From<Error> for FlatError {
+    fn from(e: Error) -> Self {
+        let status = e.status();
+        let flat = |class, message: String| FlatError {
+            class,
+            field: None,
+            message,
+            status,
+            retry_after: None,
+            field_errors: Vec::new(),
+            request_id: None,
+        };
+        match e {
+            Error::InvalidInput { field, reason } => FlatError {
+                field: Some(field),
+                ..flat(ErrorClass::InvalidInput, reason)
+            },
+            Error::NotAuthorized {
+                message,
+                request_id,
+            } => FlatError {
+                request_id,
+                ..flat(ErrorClass::NotAuthorized, message)
+            },
+            Error::AuthorNotAuthorized { request_id } => FlatError {
+                request_id,
+                ..flat(
+                    ErrorClass::AuthorNotAuthorized,
+                    AUTHOR_NOT_AUTHORIZED.to_owned(),
+                )
+            },
+            Error::RateLimit {
+                retry_after,
+                request_id,
+            } => FlatError {
+                retry_after,
+                request_id,
+                ..flat(ErrorClass::RateLimited, "rate limited".to_owned())
+            },
+            Error::Api {
+                status: _,
+                message,
+                field_errors,
+                retry_after,
+                request_id,
+            } => FlatError {
+                retry_after,
+                field_errors,
+                request_id,
+                ..flat(ErrorClass::Api, message)
+            },
+            Error::Transport { kind, message } => flat(
+                match kind {
+                    TransportErrorKind::Connect => ErrorClass::Connect,
+                    TransportErrorKind::Timeout => ErrorClass::Timeout,
+                    TransportErrorKind::Io => ErrorClass::Io,
+                    TransportErrorKind::ResponseTooLarge => ErrorClass::ResponseTooLarge,
+                    TransportErrorKind::Deadline => ErrorClass::Deadline,
+                    TransportErrorKind::Other => ErrorClass::Transport,
+                },
+                message,
+            ),
+            Error::Decode {
+                status: _,
+                message,
+                request_id,
+            } => FlatError {
+                request_id,
+                ..flat(ErrorClass::Decode, message)
+            },
+        }
+    }
+}
+
 /// The longest text an error carries (server messages, decode errors, transport details).
 pub const MAX_MESSAGE_CHARS: usize = 300;
 /// The most `{"errors": [..]}` entries an error keeps.
 const MAX_FIELD_ERRORS: usize = 20;
+
+/// A text from the server as errors and traces carry it: email addresses redacted, the
+/// `secrets` replaced, capped at [`MAX_MESSAGE_CHARS`].
+pub(crate) fn scrub_text(text: &str, secrets: &[&str]) -> String {
+    cap(replace_tokens(redact(text), secrets))
+}
 
 /// Cuts `text` to [`MAX_MESSAGE_CHARS`] characters (marking the cut with `…`).
 pub(crate) fn cap(text: String) -> String {
@@ -451,6 +586,94 @@ fn is_email_boundary(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_flat_form_keeps_every_fact_of_every_variant() {
+        let id = || Some("req_1".to_owned());
+        let secs = Some(Duration::from_secs(7));
+        let flat = |e: Error| FlatError::from(e);
+        let f = flat(Error::invalid("events[0].email", "is not an email address"));
+        assert_eq!(f.class, ErrorClass::InvalidInput);
+        assert_eq!(f.field.as_deref(), Some("events[0].email"));
+        assert_eq!(f.message, "is not an email address");
+        assert_eq!((f.status, f.request_id), (None, None));
+
+        let f = flat(Error::NotAuthorized {
+            message: "bad key".into(),
+            request_id: id(),
+        });
+        assert_eq!(f.class, ErrorClass::NotAuthorized);
+        assert_eq!(
+            (f.status, f.request_id, f.message.as_str()),
+            (Some(401), id(), "bad key")
+        );
+
+        let f = flat(Error::AuthorNotAuthorized { request_id: id() });
+        assert_eq!(f.class, ErrorClass::AuthorNotAuthorized);
+        assert_eq!((f.status, f.request_id), (Some(500), id()));
+        assert_eq!(f.message, AUTHOR_NOT_AUTHORIZED);
+
+        let f = flat(Error::RateLimit {
+            retry_after: secs,
+            request_id: id(),
+        });
+        assert_eq!(f.class, ErrorClass::RateLimited);
+        assert_eq!(
+            (f.status, f.retry_after, f.request_id),
+            (Some(429), secs, id())
+        );
+        assert!(!f.message.is_empty());
+
+        let problem = FieldError {
+            field: Some("email".into()),
+            message: "is taken".into(),
+        };
+        let f = flat(Error::Api {
+            status: 503,
+            message: "down".into(),
+            field_errors: vec![problem.clone()],
+            retry_after: secs,
+            request_id: id(),
+        });
+        assert_eq!(f.class, ErrorClass::Api);
+        assert_eq!(
+            (f.status, f.retry_after, f.request_id),
+            (Some(503), secs, id())
+        );
+        assert_eq!(
+            (f.message.as_str(), f.field_errors),
+            ("down", vec![problem])
+        );
+
+        let f = flat(Error::Decode {
+            status: 200,
+            message: "expected a map".into(),
+            request_id: id(),
+        });
+        assert_eq!(f.class, ErrorClass::Decode);
+        assert_eq!((f.status, f.request_id), (Some(200), id()));
+
+        for (kind, class) in [
+            (TransportErrorKind::Connect, ErrorClass::Connect),
+            (TransportErrorKind::Timeout, ErrorClass::Timeout),
+            (TransportErrorKind::Io, ErrorClass::Io),
+            (
+                TransportErrorKind::ResponseTooLarge,
+                ErrorClass::ResponseTooLarge,
+            ),
+            (TransportErrorKind::Deadline, ErrorClass::Deadline),
+            (TransportErrorKind::Other, ErrorClass::Transport),
+        ] {
+            let f = flat(Error::Transport {
+                kind,
+                message: "what failed".into(),
+            });
+            assert_eq!(
+                (f.class, f.status, f.message.as_str()),
+                (class, None, "what failed")
+            );
+        }
+    }
 
     #[test]
     fn redact_replaces_email_addresses_and_keeps_the_rest() {

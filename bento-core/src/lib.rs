@@ -83,6 +83,7 @@ mod methods;
 mod model;
 mod operation;
 mod retry;
+mod trace;
 mod validate;
 
 pub mod authors;
@@ -112,8 +113,8 @@ pub use config::{
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };
 pub use error::{
-    AUTHOR_NOT_AUTHORIZED, Error, FieldError, MAX_MESSAGE_CHARS, TransportError,
-    TransportErrorKind, redact,
+    AUTHOR_NOT_AUTHORIZED, Error, ErrorClass, FieldError, FlatError, MAX_MESSAGE_CHARS,
+    TransportError, TransportErrorKind, redact,
 };
 pub use methods::{HELPERS, OPERATIONS};
 pub use model::{BatchResult, JsonMap, JsonObjectError, Resource, json_object_from_str};
