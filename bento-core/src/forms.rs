@@ -80,3 +80,23 @@ operation! {
     }
     decode(status, body) { decode_list(status, body) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{parse, q, request};
+
+    #[test]
+    fn form_responses_by_form_id() {
+        let (_, p, query, _) = request(&GetFormResponses::new("form-123"));
+        assert_eq!(
+            (p.as_str(), query),
+            ("/fetch/responses", q(&[("id", "form-123")]))
+        );
+        let r = parse(&GetFormResponses::new("f"), 200, r#"{"data":[{"id":"resp-1","type":"events","attributes":{"uuid":"u","data":{"id":"form-123","type":"form_submission","identity":{"email":"john@acme.io"},"fields":{"name":"John"},"location":{}}}}]}"#).unwrap();
+        assert_eq!(
+            r[0].attributes.data.kind.as_deref(),
+            Some("form_submission")
+        );
+    }
+}

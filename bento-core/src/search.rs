@@ -86,3 +86,41 @@ operation! {
     }
     decode(status, body) { decode_json(status, body) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{parse, q, request};
+    use serde_json::Value;
+
+    #[test]
+    fn search_uses_rails_style_query_keys() {
+        let op = SearchSubscribers {
+            page: Some(2),
+            tags: vec!["vip".into(), "paid".into()],
+            created_at: Some(DateRange {
+                gt: Some("2026-01-01".into()),
+                lt: None,
+            }),
+            ..SearchSubscribers::new()
+        };
+        let (m, p, query, body) = request(&op);
+        assert_eq!(
+            (m.as_str(), p.as_str(), body),
+            ("GET", "/fetch/search", Value::Null)
+        );
+        assert_eq!(
+            query,
+            q(&[
+                ("page", "2"),
+                ("tags", "vip,paid"),
+                ("created_at[gt]", "2026-01-01")
+            ])
+        );
+        let r = parse(&op, 200, r#"{"data":[{"id":"1","type":"visitors","attributes":{"email":"jane@acme.io","navigation_url":"https://n"}}],"meta":{"page":2,"query":{}}}"#).unwrap();
+        assert_eq!(
+            r.data[0].attributes.navigation_url.as_deref(),
+            Some("https://n")
+        );
+    }
+}

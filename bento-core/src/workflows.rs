@@ -61,3 +61,16 @@ operation! {
     }
     decode(status, body) { decode_list(status, body) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{parse, q, request};
+
+    #[test]
+    fn workflows_list_and_page() {
+        let wf = parse(&GetWorkflows::new(), 200, r#"{"data":[{"id":"9","type":"workflows","attributes":{"name":"Win-back","status":"live","email_templates":[]}}]}"#).unwrap();
+        assert_eq!(wf[0].attributes.status.as_deref(), Some("live"));
+        assert_eq!(request(&GetWorkflows::page(2)).2, q(&[("page", "2")]));
+    }
+}
