@@ -117,11 +117,8 @@ impl GetBroadcasts {
 operation! {
     GetBroadcasts => Vec<Broadcast>, Idempotent,
     request(self, config) {
-        if self.page == Some(0) {
-            return Err(Error::invalid("page", "pages start at 1"));
-        }
         RequestSpec::get("/fetch/broadcasts")
-            .query_opt("page", self.page)
+            .page(self.page)?
             .query_opt("status", self.status.map(BroadcastStatus::as_str))
             .build(config)
     }

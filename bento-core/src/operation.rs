@@ -592,6 +592,15 @@ impl RequestSpec {
         }
     }
 
+    /// `page=` for a 1-based page (nothing for `None`); page 0 is invalid input, so every
+    /// paged operation refuses it the same way before a request exists.
+    pub(crate) fn page(self, page: Option<u32>) -> Result<Self, Error> {
+        if page == Some(0) {
+            return Err(Error::invalid("page", "pages start at 1"));
+        }
+        Ok(self.query_opt("page", page))
+    }
+
     pub(crate) fn json(mut self, body: &impl Serialize) -> Result<Self, Error> {
         let bytes = serde_json::to_vec(body)
             .map_err(|e| Error::invalid("body", format!("cannot be serialized as JSON: {e}")))?;

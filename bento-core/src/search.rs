@@ -5,7 +5,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Error;
 use crate::operation::{RequestSpec, decode_json, operation};
 use crate::subscribers::Subscriber;
 use crate::validate;
@@ -57,10 +56,7 @@ impl SearchSubscribers {
 operation! {
     SearchSubscribers => SearchResult, Idempotent,
     request(self, config) {
-        if self.page == Some(0) {
-            return Err(Error::invalid("page", "pages start at 1"));
-        }
-        let mut spec = RequestSpec::get("/fetch/search").query_opt("page", self.page);
+        let mut spec = RequestSpec::get("/fetch/search").page(self.page)?;
         for (i, tag) in self.tags.iter().enumerate() {
             validate::not_blank(format!("tags[{i}]"), tag)?;
         }

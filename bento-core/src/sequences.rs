@@ -2,7 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Error;
 use crate::model::{Resource, nullable, opt_string_or_number};
 use crate::operation::{RequestSpec, decode_created, decode_list, operation, path_segment};
 use crate::templates::EmailTemplate;
@@ -66,10 +65,7 @@ impl GetSequences {
 operation! {
     GetSequences => Vec<Sequence>, Idempotent,
     request(self, config) {
-        if self.page == Some(0) {
-            return Err(Error::invalid("page", "pages start at 1"));
-        }
-        RequestSpec::get("/fetch/sequences").query_opt("page", self.page).build(config)
+        RequestSpec::get("/fetch/sequences").page(self.page)?.build(config)
     }
     decode(status, body) { decode_list(status, body) }
 }
