@@ -307,10 +307,7 @@ struct Body<'a> {
 operation! {
     CreateBroadcasts => BroadcastCreateResult, NotIdempotent,
     request(self, config) {
-        validate::batch_size("broadcasts", self.broadcasts.len(), limits::BROADCASTS)?;
-        for (i, b) in self.broadcasts.iter().enumerate() {
-            b.validate(Item::new("broadcasts", i))?;
-        }
+        validate::batch("broadcasts", &self.broadcasts, limits::BROADCASTS, BroadcastData::validate)?;
         RequestSpec::post("/batch/broadcasts").json(&Body { broadcasts: &self.broadcasts })?.build(config)
     }
     decode(self, status, body) { crate::batch::checked(decode_json(status, body), status, self.broadcasts.len()) }

@@ -288,10 +288,12 @@ impl crate::operation::Operation for SubscriberCommands {
     }
 
     fn to_request(&self, config: &crate::config::Config) -> Result<http::Request<Vec<u8>>, Error> {
-        validate::batch_size("command", self.commands.len(), limits::COMMANDS)?;
-        for (i, c) in self.commands.iter().enumerate() {
-            c.validate(Item::new("command", i))?;
-        }
+        validate::batch(
+            "command",
+            &self.commands,
+            limits::COMMANDS,
+            Command::validate,
+        )?;
         RequestSpec::post("/fetch/commands")
             .json(&Body {
                 command: &self.commands,

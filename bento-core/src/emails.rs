@@ -54,10 +54,7 @@ pub struct EmailBatch {
 impl EmailBatch {
     /// Checks the count (1–60) and every email's addresses, subject and body.
     pub fn new(emails: Vec<EmailData>) -> Result<Self, Error> {
-        validate::batch_size("emails", emails.len(), limits::EMAILS)?;
-        for (i, e) in emails.iter().enumerate() {
-            e.validate(Item::new("emails", i))?;
-        }
+        validate::batch("emails", &emails, limits::EMAILS, EmailData::validate)?;
         Ok(EmailBatch { emails })
     }
 
@@ -104,10 +101,7 @@ struct Body<'a> {
 operation! {
     SendEmails => BatchResult, NotIdempotent,
     request(self, config) {
-        validate::batch_size("emails", self.emails.len(), limits::EMAILS)?;
-        for (i, e) in self.emails.iter().enumerate() {
-            e.validate(Item::new("emails", i))?;
-        }
+        validate::batch("emails", &self.emails, limits::EMAILS, EmailData::validate)?;
         RequestSpec::post("/batch/emails").json(&Body { emails: &self.emails })?.build(config)
     }
     decode(self, status, body) { crate::batch::checked(decode_json(status, body), status, self.emails.len()) }

@@ -250,10 +250,7 @@ struct Body<'a> {
 operation! {
     TrackEvents => BatchResult, NotIdempotent,
     request(self, config) {
-        validate::batch_size("events", self.events.len(), limits::EVENTS)?;
-        for (i, e) in self.events.iter().enumerate() {
-            e.validate(Item::new("events", i))?;
-        }
+        validate::batch("events", &self.events, limits::EVENTS, Event::validate)?;
         RequestSpec::post("/batch/events").json(&Body { events: &self.events })?.build(config)
     }
     decode(self, status, body) { crate::batch::checked(decode_json(status, body), status, self.events.len()) }

@@ -127,10 +127,7 @@ struct ImportBody<'a> {
 operation! {
     ImportSubscribers => BatchResult, Idempotent,
     request(self, config) {
-        validate::batch_size("subscribers", self.subscribers.len(), limits::SUBSCRIBERS)?;
-        for (i, s) in self.subscribers.iter().enumerate() {
-            s.validate(Item::new("subscribers", i))?;
-        }
+        validate::batch("subscribers", &self.subscribers, limits::SUBSCRIBERS, ImportSubscriberData::validate)?;
         RequestSpec::post("/batch/subscribers")
             .json(&ImportBody { subscribers: &self.subscribers })?
             .build(config)
