@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 use crate::experimental::Location;
 use crate::model::{JsonMap, Resource, nullable};
 use crate::operation::{RequestSpec, decode_list, operation};
-use crate::validate;
 
 /// A form response (`type: "events"`).
 pub type FormResponse = Resource<FormResponseAttributes>;
@@ -75,8 +74,7 @@ impl GetFormResponses {
 operation! {
     GetFormResponses => Vec<FormResponse>, Idempotent,
     request(self, config) {
-        validate::not_blank("id", &self.form_id)?;
-        RequestSpec::get("/fetch/responses").query("id", self.form_id.trim()).build(config)
+        RequestSpec::get("/fetch/responses").query_required("id", &self.form_id)?.build(config)
     }
     decode(status, body) { decode_list(status, body) }
 }

@@ -592,6 +592,13 @@ impl RequestSpec {
         }
     }
 
+    /// `key=value` for a required id or name: blank is invalid input under `key`, anything else
+    /// is sent trimmed.
+    pub(crate) fn query_required(self, key: &'static str, value: &str) -> Result<Self, Error> {
+        crate::validate::not_blank(key, value)?;
+        Ok(self.query(key, value.trim()))
+    }
+
     /// `page=` for a 1-based page (nothing for `None`); page 0 is invalid input, so every
     /// paged operation refuses it the same way before a request exists.
     pub(crate) fn page(self, page: Option<u32>) -> Result<Self, Error> {

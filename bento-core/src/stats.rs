@@ -6,7 +6,6 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::model::nullable;
 use crate::operation::{RequestSpec, decode_json, operation};
-use crate::validate;
 
 /// Subscriber counters of the site or a segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -58,8 +57,7 @@ impl GetSegmentStats {
 operation! {
     GetSegmentStats => SiteStats, Idempotent,
     request(self, config) {
-        validate::not_blank("segment_id", &self.segment_id)?;
-        RequestSpec::get("/stats/segment").query("segment_id", self.segment_id.trim()).build(config)
+        RequestSpec::get("/stats/segment").query_required("segment_id", &self.segment_id)?.build(config)
     }
     decode(status, body) { decode_json(status, body) }
 }
@@ -126,8 +124,7 @@ impl GetReportStats {
 operation! {
     GetReportStats => ReportStats, Idempotent,
     request(self, config) {
-        validate::not_blank("report_id", &self.report_id)?;
-        RequestSpec::get("/stats/report").query("report_id", self.report_id.trim()).build(config)
+        RequestSpec::get("/stats/report").query_required("report_id", &self.report_id)?.build(config)
     }
     decode(status, body) { decode_json(status, body) }
 }

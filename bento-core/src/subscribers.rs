@@ -164,10 +164,7 @@ operation! {
                 validate::email("email", email)?;
                 spec.query("email", email.trim())
             }
-            FindSubscriber::Uuid(uuid) => {
-                validate::not_blank("uuid", uuid)?;
-                spec.query("uuid", uuid.trim())
-            }
+            FindSubscriber::Uuid(uuid) => spec.query_required("uuid", uuid)?,
         }
         .build(config)
     }
