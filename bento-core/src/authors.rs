@@ -57,3 +57,43 @@ operation! {
     request(self, config) { RequestSpec::get("/fetch/authors").build(config) }
     decode(status, body) { decode_list(status, body) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Error;
+    use crate::test_support::{parse, request};
+    use serde_json::json;
+
+    #[test]
+    fn authors_split_known_attributes_from_the_rest() {
+        assert_eq!(request(&GetAuthors::new()).1, "/fetch/authors");
+        let a = parse(&GetAuthors::new(), 200, r#"{"data":[{"id":"1","type":"authors","attributes":{"email":"team@example.com","name":"Team","verified":true}}]}"#).unwrap();
+        assert_eq!(a[0].attributes.other["verified"], json!(true));
+        assert_eq!(a[0].attributes.email, "team@example.com");
+        assert_eq!(a[0].attributes.name.as_deref(), Some("Team"));
+        assert!(!a[0].attributes.other.contains_key("email"));
+        // A null or missing email reads as empty, a missing name as None; a number is an error.
+        let a = parse(
+            &GetAuthors::new(),
+            200,
+            r#"{"data":[{"id":"2","attributes":{"email":null}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                a[0].attributes.email.as_str(),
+                a[0].attributes.name.as_deref()
+            ),
+            ("", None)
+        );
+        assert!(a[0].attributes.other.is_empty());
+        let err = parse(
+            &GetAuthors::new(),
+            200,
+            r#"{"data":[{"id":"3","attributes":{"email":7}}]}"#,
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::Decode { status: 200, .. }), "{err:?}");
+    }
+}

@@ -288,10 +288,12 @@ impl crate::operation::Operation for SubscriberCommands {
     }
 
     fn to_request(&self, config: &crate::config::Config) -> Result<http::Request<Vec<u8>>, Error> {
-        validate::batch_size("command", self.commands.len(), limits::COMMANDS)?;
-        for (i, c) in self.commands.iter().enumerate() {
-            c.validate(Item::new("command", i))?;
-        }
+        validate::batch(
+            "command",
+            &self.commands,
+            limits::COMMANDS,
+            Command::validate,
+        )?;
         RequestSpec::post("/fetch/commands")
             .json(&Body {
                 command: &self.commands,
@@ -301,5 +303,83 @@ impl crate::operation::Operation for SubscriberCommands {
 
     fn decode(&self, status: http::StatusCode, body: &[u8]) -> Result<BatchResult, Error> {
         crate::batch::checked(decode_json(status, body), status, self.commands.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operation::Operation;
+    use crate::test_support::{config, parse, request};
+    use serde_json::json;
+
+    #[test]
+    fn commands_follow_the_contract_shapes() {
+        let op = SubscriberCommands::new([
+            Command::AddTag {
+                email: "u@x.io".into(),
+                tag: "vip".into(),
+            },
+            Command::AddField {
+                email: "u@x.io".into(),
+                key: "plan".into(),
+                value: json!("pro"),
+            },
+            Command::Subscribe {
+                email: "u@x.io".into(),
+            },
+            Command::ChangeEmail {
+                email: "old@x.io".into(),
+                new_email: "new@x.io".into(),
+            },
+        ])
+        .unwrap();
+        let (m, p, _, body) = request(&op);
+        assert_eq!((m.as_str(), p.as_str()), ("POST", "/fetch/commands"));
+        assert_eq!(
+            body,
+            json!({"command": [
+                {"command": "add_tag", "email": "u@x.io", "query": "vip"},
+                {"command": "add_field", "email": "u@x.io", "query": {"key": "plan", "value": "pro"}},
+                {"command": "subscribe", "email": "u@x.io"},
+                {"command": "change_email", "email": "old@x.io", "query": "new@x.io"}
+            ]})
+        );
+        assert_eq!(parse(&op, 200, r#"{"results":4}"#).unwrap().results, 4);
+
+        // The guide's CommandData: unsubscribe with an empty query sends no query at all.
+        let guide = SubscriberCommands::new([CommandData {
+            command: CommandType::Unsubscribe,
+            email: "user@example.com".into(),
+            query: "".into(),
+        }])
+        .unwrap();
+        assert_eq!(
+            request(&guide).3,
+            json!({"command": [{"command": "unsubscribe", "email": "user@example.com"}]})
+        );
+        // add_field through CommandData needs the {key, value} object.
+        let kv = SubscriberCommands::new([CommandData {
+            command: CommandType::AddField,
+            email: "u@x.io".into(),
+            query: r#"{"key":"k","value":1}"#.into(),
+        }])
+        .unwrap();
+        assert_eq!(
+            request(&kv).3["command"][0]["query"],
+            json!({"key": "k", "value": 1})
+        );
+        let err = SubscriberCommands::new([CommandData {
+            command: CommandType::AddField,
+            email: "u@x.io".into(),
+            query: "k=v".into(),
+        }])
+        .unwrap_err();
+        assert!(err.to_string().contains("Command::AddField"));
+        let too_many = SubscriberCommands::new((0..101).map(|_| Command::Subscribe {
+            email: "u@x.io".into(),
+        }))
+        .unwrap();
+        assert!(too_many.to_request(&config()).is_err());
     }
 }

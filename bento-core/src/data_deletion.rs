@@ -37,3 +37,31 @@ operation! {
         Ok(serde_json::from_slice(body).unwrap_or(serde_json::Value::Null))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operation::Operation;
+    use crate::test_support::{config, parse};
+    use serde_json::{Value, json};
+
+    #[test]
+    fn data_deletion_is_form_encoded_and_202_is_success() {
+        let op = RequestDataDeletion::new("gone@example.com");
+        let req = op.to_request(&config()).unwrap();
+        assert_eq!(req.uri().path(), "/api/v1/data_deletion_requests");
+        assert_eq!(
+            req.headers()["content-type"],
+            "application/x-www-form-urlencoded"
+        );
+        assert_eq!(
+            std::str::from_utf8(req.body()).unwrap(),
+            "site_uuid=site-1&data_deletion_request%5Bemail%5D=gone%40example.com"
+        );
+        assert_eq!(
+            parse(&op, 202, r#"{"message":"queued"}"#).unwrap(),
+            json!({"message": "queued"})
+        );
+        assert_eq!(parse(&op, 202, "").unwrap(), Value::Null);
+    }
+}

@@ -54,10 +54,7 @@ pub struct EmailBatch {
 impl EmailBatch {
     /// Checks the count (1–60) and every email's addresses, subject and body.
     pub fn new(emails: Vec<EmailData>) -> Result<Self, Error> {
-        validate::batch_size("emails", emails.len(), limits::EMAILS)?;
-        for (i, e) in emails.iter().enumerate() {
-            e.validate(Item::new("emails", i))?;
-        }
+        validate::batch("emails", &emails, limits::EMAILS, EmailData::validate)?;
         Ok(EmailBatch { emails })
     }
 
@@ -104,11 +101,62 @@ struct Body<'a> {
 operation! {
     SendEmails => BatchResult, NotIdempotent,
     request(self, config) {
-        validate::batch_size("emails", self.emails.len(), limits::EMAILS)?;
-        for (i, e) in self.emails.iter().enumerate() {
-            e.validate(Item::new("emails", i))?;
-        }
+        validate::batch("emails", &self.emails, limits::EMAILS, EmailData::validate)?;
         RequestSpec::post("/batch/emails").json(&Body { emails: &self.emails })?.build(config)
     }
     decode(self, status, body) { crate::batch::checked(decode_json(status, body), status, self.emails.len()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operation::Operation;
+    use crate::retry::Idempotency;
+    use crate::test_support::{map, request};
+    use serde_json::json;
+
+    #[test]
+    fn emails_are_wrapped_and_limited_to_sixty() {
+        let email = |to: &str| EmailData {
+            to: to.into(),
+            from: "sender@example.com".into(),
+            subject: "Reset".into(),
+            html_body: "<p>{{ link }}</p>".into(),
+            transactional: true,
+            personalizations: Some(map(json!({"link": "https://x"}))),
+        };
+        let op = SendEmails::new(EmailBatch::new(vec![email("r@example.com")]).unwrap());
+        let (m, p, _, body) = request(&op);
+        assert_eq!((m.as_str(), p.as_str()), ("POST", "/batch/emails"));
+        assert_eq!(
+            body,
+            json!({"emails": [{"to": "r@example.com", "from": "sender@example.com", "subject": "Reset",
+            "html_body": "<p>{{ link }}</p>", "transactional": true, "personalizations": {"link": "https://x"}}]})
+        );
+        assert_eq!(op.idempotency(), Idempotency::NotIdempotent);
+        assert!(EmailBatch::new(vec![]).is_err());
+        assert!(
+            EmailBatch::new(
+                (0..61)
+                    .map(|i| email(&format!("r{i}@example.com")))
+                    .collect()
+            )
+            .unwrap_err()
+            .to_string()
+            .contains("between 1 and 60")
+        );
+        assert!(
+            EmailBatch::new(
+                (0..60)
+                    .map(|i| email(&format!("r{i}@example.com")))
+                    .collect()
+            )
+            .is_ok()
+        );
+        let err = EmailBatch::new(vec![email("nope")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid input: emails[0].to: is not a valid email address"
+        );
+    }
 }

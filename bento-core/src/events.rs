@@ -250,11 +250,97 @@ struct Body<'a> {
 operation! {
     TrackEvents => BatchResult, NotIdempotent,
     request(self, config) {
-        validate::batch_size("events", self.events.len(), limits::EVENTS)?;
-        for (i, e) in self.events.iter().enumerate() {
-            e.validate(Item::new("events", i))?;
-        }
+        validate::batch("events", &self.events, limits::EVENTS, Event::validate)?;
         RequestSpec::post("/batch/events").json(&Body { events: &self.events })?.build(config)
     }
     decode(self, status, body) { crate::batch::checked(decode_json(status, body), status, self.events.len()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operation::Operation;
+    use crate::test_support::{config, map, parse, request};
+    use serde_json::json;
+
+    #[test]
+    fn track_events_sends_the_events_wrapper_with_type_and_optional_keys() {
+        let op = TrackEvents::new([
+            Event::from(EventData {
+                event_type: "$pageView".into(),
+                email: "user@example.com".into(),
+                fields: None,
+                details: Some(map(json!({"url": "/home"}))),
+            }),
+            Event::purchase("c@example.com", Purchase::new("order-123", 9999, "USD"))
+                .with_date("2026-01-31T10:00:00Z"),
+            Event::subscribe("n@example.com", map(json!({"first_name": "Jane"}))),
+            Event::tag("t@example.com", "vip"),
+            Event::remove_tag("t@example.com", "old"),
+            Event::update_fields("t@example.com", map(json!({"plan": "pro"}))),
+            Event::unsubscribe("u@example.com"),
+        ]);
+        let (method, path, query, body) = request(&op);
+        assert_eq!(
+            (method.as_str(), path.as_str(), query),
+            ("POST", "/batch/events", vec![])
+        );
+        assert_eq!(
+            body,
+            json!({"events": [
+                {"type": "$pageView", "email": "user@example.com", "details": {"url": "/home"}},
+                {"type": "$purchase", "email": "c@example.com", "date": "2026-01-31T10:00:00Z",
+                 "details": {"unique": {"key": "order-123"}, "value": {"amount": 9999, "currency": "USD"}}},
+                {"type": "$subscribe", "email": "n@example.com", "fields": {"first_name": "Jane"}},
+                {"type": "$tag", "email": "t@example.com", "details": {"tag": "vip"}},
+                {"type": "$remove_tag", "email": "t@example.com", "details": {"tag": "old"}},
+                {"type": "$update_fields", "email": "t@example.com", "fields": {"plan": "pro"}},
+                {"type": "$unsubscribe", "email": "u@example.com"}
+            ]})
+        );
+        assert_eq!(
+            parse(&op, 200, r#"{"results":7,"failed":0}"#).unwrap(),
+            BatchResult {
+                results: 7,
+                failed: 0
+            }
+        );
+        assert_eq!(parse(&op, 201, r#"{"result":7}"#).unwrap().results, 7);
+    }
+
+    #[test]
+    fn event_input_is_checked_before_any_request() {
+        let bad = |e: Event| {
+            TrackEvents::new([e])
+                .to_request(&config())
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            bad(Event::new(" ", "a@b.io")),
+            "invalid input: events[0].type: must not be blank"
+        );
+        assert_eq!(
+            bad(Event::new("x", "nope")),
+            "invalid input: events[0].email: is not a valid email address"
+        );
+        assert!(bad(Event::new("x", "a@b.io").with_date("yesterday")).contains("events[0].date"));
+        assert!(bad(Event::purchase("a@b.io", Purchase::new("k", 1, "usd"))).contains("currency"));
+        let fractional = Event::new("$purchase", "a@b.io")
+            .with_details(map(json!({"value": {"amount": 99.99, "currency": "USD"}})));
+        assert!(bad(fractional).contains("integer amount in cents"));
+        assert!(
+            TrackEvents::new(Vec::<Event>::new())
+                .to_request(&config())
+                .is_err()
+        );
+        let many = (0..1001).map(|i| Event::new("x", format!("u{i}@b.io")));
+        assert!(
+            TrackEvents::new(many)
+                .to_request(&config())
+                .unwrap_err()
+                .to_string()
+                .contains("got 1001")
+        );
+    }
 }

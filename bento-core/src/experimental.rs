@@ -329,3 +329,183 @@ operation! {
     }
     decode(status, body) { decode_json(status, body) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operation::Operation;
+    use crate::test_support::{config, parse, q, request};
+    use serde_json::json;
+
+    #[test]
+    fn experimental_utilities() {
+        let data = ValidationData {
+            email: "user@example.com".into(),
+            name: Some("John Doe".into()),
+            user_agent: None,
+            ip: Some("192.168.1.1".into()),
+        };
+        let (m, p, _, body) = request(&ValidateEmail::new(data));
+        assert_eq!(
+            (m.as_str(), p.as_str(), body),
+            (
+                "POST",
+                "/experimental/validation",
+                json!({"email": "user@example.com", "name": "John Doe", "ip": "192.168.1.1"})
+            )
+        );
+        assert!(
+            parse(
+                &ValidateEmail::new(ValidationData::default()),
+                200,
+                r#"{"valid":true}"#
+            )
+            .unwrap()
+            .valid
+        );
+        let bad_ip = ValidationData {
+            email: "a@b.io".into(),
+            ip: Some("1.2.3".into()),
+            ..Default::default()
+        };
+        assert!(ValidateEmail::new(bad_ip).to_request(&config()).is_err());
+
+        let (_, p, _, body) = request(&JessesRuleset {
+            block_free_providers: Some(true),
+            ..JessesRuleset::new("a@gmail.com")
+        });
+        assert_eq!(
+            (p.as_str(), body),
+            (
+                "/experimental/jesses_ruleset",
+                json!({"email": "a@gmail.com", "block_free_providers": true})
+            )
+        );
+        let r = parse(
+            &JessesRuleset::new("a@b.io"),
+            200,
+            r#"{"valid":false,"reasons":["Email provider is free"]}"#,
+        )
+        .unwrap();
+        assert_eq!(r.reasons, ["Email provider is free"]);
+
+        let (_, p, _, body) = request(&ModerateContent::new("hello"));
+        assert_eq!(
+            (p.as_str(), body),
+            (
+                "/experimental/content_moderation",
+                json!({"content": "hello"})
+            )
+        );
+        let r = parse(
+            &ModerateContent::new("x"),
+            200,
+            r#"{"valid":false,"reasons":["Link spam"],"safe_original_content":"x"}"#,
+        )
+        .unwrap();
+        assert_eq!(r.safe_original_content.as_deref(), Some("x"));
+
+        let (_, p, _, body) = request(&GetGender::new("Alex"));
+        assert_eq!(
+            (p.as_str(), body),
+            ("/experimental/gender", json!({"name": "Alex"}))
+        );
+        assert_eq!(
+            parse(
+                &GetGender::new("x"),
+                200,
+                r#"{"gender":null,"confidence":null}"#
+            )
+            .unwrap(),
+            GenderResult::default()
+        );
+        assert_eq!(
+            parse(
+                &GetGender::new("x"),
+                200,
+                r#"{"gender":"female","confidence":0.95}"#
+            )
+            .unwrap()
+            .confidence,
+            Some(0.95)
+        );
+
+        let (m, p, query, _) = request(&GeolocateIp::new("208.67.222.222"));
+        assert_eq!(
+            (m.as_str(), p.as_str(), query),
+            (
+                "GET",
+                "/experimental/geolocation",
+                q(&[("ip", "208.67.222.222")])
+            )
+        );
+        assert_eq!(
+            parse(&GeolocateIp::new("1.1.1.1"), 200, "{}").unwrap(),
+            None
+        );
+        assert_eq!(
+            parse(
+                &GeolocateIp::new("1.1.1.1"),
+                200,
+                r#"{"city_name":"SF","latitude":37.7}"#
+            )
+            .unwrap()
+            .unwrap()
+            .city_name
+            .as_deref(),
+            Some("SF")
+        );
+
+        let op = GetBlacklistStatus::new(BlacklistData {
+            domain: Some("example.com".into()),
+            ip: None,
+        });
+        let (m, p, query, _) = request(&op);
+        assert_eq!(
+            (m.as_str(), p.as_str(), query),
+            (
+                "GET",
+                "/experimental/blacklist",
+                q(&[("domain", "example.com")])
+            )
+        );
+        assert_eq!(
+            request(&GetBlacklistStatus::new(BlacklistData {
+                domain: None,
+                ip: Some("1.2.3.4".into())
+            }))
+            .2,
+            q(&[("ip", "1.2.3.4")])
+        );
+        for bad in [
+            BlacklistData::default(),
+            BlacklistData {
+                domain: Some("a.io".into()),
+                ip: Some("1.2.3.4".into()),
+            },
+            BlacklistData {
+                domain: Some("https://a.io".into()),
+                ip: None,
+            },
+        ] {
+            assert!(matches!(
+                GetBlacklistStatus::new(bad).to_request(&config()),
+                Err(Error::InvalidInput { .. })
+            ));
+        }
+        let r = parse(
+            &op,
+            200,
+            r#"{"query":"acme.io","description":"d","results":null}"#,
+        )
+        .unwrap();
+        assert_eq!(r.results, None);
+        let r = parse(
+            &op,
+            200,
+            r#"{"query":"acme.io","results":{"spamhaus":true,"sorbs":false}}"#,
+        )
+        .unwrap();
+        assert_eq!(r.listed_on(), ["spamhaus"]);
+    }
+}

@@ -67,3 +67,33 @@ operation! {
     }
     decode(status, body) { decode_created(status, body) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operation::Operation;
+    use crate::test_support::{config, parse, request};
+    use serde_json::json;
+
+    #[test]
+    fn fields_create_and_list() {
+        let (m, p, _, body) = request(&CreateField::new("membershipLevel"));
+        assert_eq!(
+            (m.as_str(), p.as_str(), body),
+            (
+                "POST",
+                "/fetch/fields",
+                json!({"field": {"key": "membershipLevel"}})
+            )
+        );
+        let fields = parse(&GetFields::new(), 200, r#"{"data":[{"id":"9031","type":"visitors-fields","attributes":{"name":"Plan Tier","key":"plan_tier","whitelisted":null,"created_at":"2026-01-02T03:04:05.000Z"}}]}"#).unwrap();
+        assert_eq!(
+            (
+                fields[0].attributes.name.as_str(),
+                fields[0].attributes.key.as_str()
+            ),
+            ("Plan Tier", "plan_tier")
+        );
+        assert!(CreateField::new("  ").to_request(&config()).is_err());
+    }
+}

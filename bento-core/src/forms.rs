@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 use crate::experimental::Location;
 use crate::model::{JsonMap, Resource, nullable};
 use crate::operation::{RequestSpec, decode_list, operation};
-use crate::validate;
 
 /// A form response (`type: "events"`).
 pub type FormResponse = Resource<FormResponseAttributes>;
@@ -75,8 +74,27 @@ impl GetFormResponses {
 operation! {
     GetFormResponses => Vec<FormResponse>, Idempotent,
     request(self, config) {
-        validate::not_blank("id", &self.form_id)?;
-        RequestSpec::get("/fetch/responses").query("id", self.form_id.trim()).build(config)
+        RequestSpec::get("/fetch/responses").query_required("id", &self.form_id)?.build(config)
     }
     decode(status, body) { decode_list(status, body) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{parse, q, request};
+
+    #[test]
+    fn form_responses_by_form_id() {
+        let (_, p, query, _) = request(&GetFormResponses::new("form-123"));
+        assert_eq!(
+            (p.as_str(), query),
+            ("/fetch/responses", q(&[("id", "form-123")]))
+        );
+        let r = parse(&GetFormResponses::new("f"), 200, r#"{"data":[{"id":"resp-1","type":"events","attributes":{"uuid":"u","data":{"id":"form-123","type":"form_submission","identity":{"email":"john@acme.io"},"fields":{"name":"John"},"location":{}}}}]}"#).unwrap();
+        assert_eq!(
+            r[0].attributes.data.kind.as_deref(),
+            Some("form_submission")
+        );
+    }
 }

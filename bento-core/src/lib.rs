@@ -83,6 +83,8 @@ mod methods;
 mod model;
 mod operation;
 mod retry;
+#[cfg(test)]
+mod test_support;
 mod trace;
 mod validate;
 

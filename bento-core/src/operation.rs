@@ -592,6 +592,22 @@ impl RequestSpec {
         }
     }
 
+    /// `key=value` for a required id or name: blank is invalid input under `key`, anything else
+    /// is sent trimmed.
+    pub(crate) fn query_required(self, key: &'static str, value: &str) -> Result<Self, Error> {
+        crate::validate::not_blank(key, value)?;
+        Ok(self.query(key, value.trim()))
+    }
+
+    /// `page=` for a 1-based page (nothing for `None`); page 0 is invalid input, so every
+    /// paged operation refuses it the same way before a request exists.
+    pub(crate) fn page(self, page: Option<u32>) -> Result<Self, Error> {
+        if page == Some(0) {
+            return Err(Error::invalid("page", "pages start at 1"));
+        }
+        Ok(self.query_opt("page", page))
+    }
+
     pub(crate) fn json(mut self, body: &impl Serialize) -> Result<Self, Error> {
         let bytes = serde_json::to_vec(body)
             .map_err(|e| Error::invalid("body", format!("cannot be serialized as JSON: {e}")))?;

@@ -5,7 +5,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Error;
 use crate::operation::{RequestSpec, decode_json, operation};
 use crate::subscribers::Subscriber;
 use crate::validate;
@@ -57,10 +56,7 @@ impl SearchSubscribers {
 operation! {
     SearchSubscribers => SearchResult, Idempotent,
     request(self, config) {
-        if self.page == Some(0) {
-            return Err(Error::invalid("page", "pages start at 1"));
-        }
-        let mut spec = RequestSpec::get("/fetch/search").query_opt("page", self.page);
+        let mut spec = RequestSpec::get("/fetch/search").page(self.page)?;
         for (i, tag) in self.tags.iter().enumerate() {
             validate::not_blank(format!("tags[{i}]"), tag)?;
         }
@@ -85,4 +81,42 @@ operation! {
         spec.build(config)
     }
     decode(status, body) { decode_json(status, body) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{parse, q, request};
+    use serde_json::Value;
+
+    #[test]
+    fn search_uses_rails_style_query_keys() {
+        let op = SearchSubscribers {
+            page: Some(2),
+            tags: vec!["vip".into(), "paid".into()],
+            created_at: Some(DateRange {
+                gt: Some("2026-01-01".into()),
+                lt: None,
+            }),
+            ..SearchSubscribers::new()
+        };
+        let (m, p, query, body) = request(&op);
+        assert_eq!(
+            (m.as_str(), p.as_str(), body),
+            ("GET", "/fetch/search", Value::Null)
+        );
+        assert_eq!(
+            query,
+            q(&[
+                ("page", "2"),
+                ("tags", "vip,paid"),
+                ("created_at[gt]", "2026-01-01")
+            ])
+        );
+        let r = parse(&op, 200, r#"{"data":[{"id":"1","type":"visitors","attributes":{"email":"jane@acme.io","navigation_url":"https://n"}}],"meta":{"page":2,"query":{}}}"#).unwrap();
+        assert_eq!(
+            r.data[0].attributes.navigation_url.as_deref(),
+            Some("https://n")
+        );
+    }
 }

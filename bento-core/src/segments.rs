@@ -72,3 +72,20 @@ operation! {
     }
     decode(status, body) { decode_data(status, body) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{parse, request};
+
+    #[test]
+    fn segments_list_and_get() {
+        assert_eq!(request(&GetSegments::new()).1, "/fetch/segments");
+        assert_eq!(
+            request(&GetSegment::new("seg 1")).1,
+            "/fetch/segments/seg%201"
+        );
+        let s = parse(&GetSegment::new("1"), 200, r#"{"data":{"id":"1","type":"segments","attributes":{"name":"VIPs","description":null,"visitor_event_query":{"all":[]}}}}"#).unwrap().unwrap();
+        assert_eq!(s.attributes.name, "VIPs");
+    }
+}

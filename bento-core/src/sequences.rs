@@ -2,7 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Error;
 use crate::model::{Resource, nullable, opt_string_or_number};
 use crate::operation::{RequestSpec, decode_created, decode_list, operation, path_segment};
 use crate::templates::EmailTemplate;
@@ -66,10 +65,7 @@ impl GetSequences {
 operation! {
     GetSequences => Vec<Sequence>, Idempotent,
     request(self, config) {
-        if self.page == Some(0) {
-            return Err(Error::invalid("page", "pages start at 1"));
-        }
-        RequestSpec::get("/fetch/sequences").query_opt("page", self.page).build(config)
+        RequestSpec::get("/fetch/sequences").page(self.page)?.build(config)
     }
     decode(status, body) { decode_list(status, body) }
 }
@@ -160,4 +156,48 @@ operation! {
             .build(config)
     }
     decode(status, body) { decode_created(status, body) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Error;
+    use crate::operation::Operation;
+    use crate::test_support::{config, parse, q, request};
+    use serde_json::json;
+
+    #[test]
+    fn sequences_list_and_create_a_step() {
+        let (_, p, query, _) = request(&GetSequences::page(3));
+        assert_eq!(
+            (p.as_str(), query),
+            ("/fetch/sequences", q(&[("page", "3")]))
+        );
+        let seqs = parse(&GetSequences::new(), 200, r#"{"data":[{"id":"321","type":"sequences","attributes":{"name":"Onboarding","created_at":"2026-01-01T00:00:00.000Z","prefix_id":"sequence_8fk2","email_templates":[{"id":12345,"subject":"Day 1","stats":null}]}}]}"#).unwrap();
+        assert_eq!(seqs[0].attributes.email_templates[0].id, Some(12345));
+
+        let op = CreateSequenceEmail::new(
+            " sequence_8fk2 ",
+            SequenceEmail {
+                delay_interval: Some(DelayInterval::Days),
+                delay_interval_count: Some(2),
+                ..SequenceEmail::new("Day 2", "<p>2</p>")
+            },
+        );
+        let (m, p, _, body) = request(&op);
+        assert_eq!(
+            (m.as_str(), p.as_str()),
+            ("POST", "/fetch/sequences/sequence_8fk2/emails/templates")
+        );
+        assert_eq!(
+            body,
+            json!({"email_template": {"subject": "Day 2", "html": "<p>2</p>", "delay_interval": "days", "delay_interval_count": 2}})
+        );
+        assert_eq!(
+            CreateSequenceEmail::new("  ", SequenceEmail::new("s", "h"))
+                .to_request(&config())
+                .unwrap_err(),
+            Error::invalid("sequence_id", "must not be blank")
+        );
+    }
 }

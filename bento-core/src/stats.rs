@@ -6,7 +6,6 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::model::nullable;
 use crate::operation::{RequestSpec, decode_json, operation};
-use crate::validate;
 
 /// Subscriber counters of the site or a segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -58,8 +57,7 @@ impl GetSegmentStats {
 operation! {
     GetSegmentStats => SiteStats, Idempotent,
     request(self, config) {
-        validate::not_blank("segment_id", &self.segment_id)?;
-        RequestSpec::get("/stats/segment").query("segment_id", self.segment_id.trim()).build(config)
+        RequestSpec::get("/stats/segment").query_required("segment_id", &self.segment_id)?.build(config)
     }
     decode(status, body) { decode_json(status, body) }
 }
@@ -126,8 +124,7 @@ impl GetReportStats {
 operation! {
     GetReportStats => ReportStats, Idempotent,
     request(self, config) {
-        validate::not_blank("report_id", &self.report_id)?;
-        RequestSpec::get("/stats/report").query("report_id", self.report_id.trim()).build(config)
+        RequestSpec::get("/stats/report").query_required("report_id", &self.report_id)?.build(config)
     }
     decode(status, body) { decode_json(status, body) }
 }
@@ -245,4 +242,58 @@ operation! {
             .build(config)
     }
     decode(status, body) { decode_json(status, body) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{parse, q, request};
+    use serde_json::json;
+
+    #[test]
+    fn stats_site_segment_report_and_ads() {
+        assert_eq!(request(&GetSiteStats::new()).1, "/stats/site");
+        assert_eq!(
+            parse(
+                &GetSiteStats::new(),
+                200,
+                r#"{"user_count":10,"subscriber_count":7,"unsubscriber_count":3}"#
+            )
+            .unwrap(),
+            SiteStats {
+                user_count: 10,
+                subscriber_count: 7,
+                unsubscriber_count: 3
+            }
+        );
+        assert_eq!(
+            request(&GetSegmentStats::new("42")).2,
+            q(&[("segment_id", "42")])
+        );
+        assert_eq!(
+            request(&GetReportStats::new("7")).2,
+            q(&[("report_id", "7")])
+        );
+        let flat = parse(
+            &GetReportStats::new("7"),
+            200,
+            r#"{"data":42,"chart_style":"counter","report_type":"R","report_name":"API Report"}"#,
+        )
+        .unwrap();
+        let wrapped = parse(&GetReportStats::new("7"), 200, r#"{"report_data":{"data":42,"chart_style":"counter","report_type":"R","report_name":"API Report"}}"#).unwrap();
+        assert_eq!(flat, wrapped);
+        assert_eq!(flat.data, json!(42));
+        let ads = GetAdsStats {
+            dimension: Some("source".into()),
+            start_date: Some("last week".into()),
+            ..GetAdsStats::new()
+        };
+        assert_eq!(
+            request(&ads).2,
+            q(&[("dimension", "source"), ("start_date", "last week")])
+        );
+        let parsed = parse(&ads, 200, r#"{"dimension":"source","dimensionLabel":"Source","totals":{"signups":42,"customers":8,"revenueCents":129900,"revenueCurrency":"USD","customerRate":19,"topSource":"youtube"},"chartData":[{"x":1}],"breakdown":[{"key":"youtube","signups":42,"revenuePerSignupCents":3092}],"revenueTruncated":false}"#).unwrap();
+        assert_eq!(parsed.totals.unwrap().revenue_cents, Some(129900));
+        assert_eq!(parsed.breakdown[0].revenue_per_signup_cents, Some(3092));
+    }
 }

@@ -127,10 +127,7 @@ struct ImportBody<'a> {
 operation! {
     ImportSubscribers => BatchResult, Idempotent,
     request(self, config) {
-        validate::batch_size("subscribers", self.subscribers.len(), limits::SUBSCRIBERS)?;
-        for (i, s) in self.subscribers.iter().enumerate() {
-            s.validate(Item::new("subscribers", i))?;
-        }
+        validate::batch("subscribers", &self.subscribers, limits::SUBSCRIBERS, ImportSubscriberData::validate)?;
         RequestSpec::post("/batch/subscribers")
             .json(&ImportBody { subscribers: &self.subscribers })?
             .build(config)
@@ -167,10 +164,7 @@ operation! {
                 validate::email("email", email)?;
                 spec.query("email", email.trim())
             }
-            FindSubscriber::Uuid(uuid) => {
-                validate::not_blank("uuid", uuid)?;
-                spec.query("uuid", uuid.trim())
-            }
+            FindSubscriber::Uuid(uuid) => spec.query_required("uuid", uuid)?,
         }
         .build(config)
     }
@@ -202,4 +196,94 @@ operation! {
             .build(config)
     }
     decode(status, body) { decode_created(status, body) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operation::Operation;
+    use crate::test_support::{config, parse, q, request};
+    use serde_json::{Value, json};
+    use std::collections::HashMap;
+
+    #[test]
+    fn import_subscribers_flattens_custom_fields_and_keeps_comma_tags() {
+        let mut fields = HashMap::new();
+        fields.insert("company".to_string(), json!("Acme Inc"));
+        let op = ImportSubscribers::new([ImportSubscriberData {
+            email: "user1@example.com".into(),
+            first_name: Some("Alice".into()),
+            last_name: None,
+            tags: Some("Premium,Annual Plan".into()),
+            remove_tags: Some("trial".into()),
+            custom_fields: fields,
+        }]);
+        let (method, path, _, body) = request(&op);
+        assert_eq!(
+            (method.as_str(), path.as_str()),
+            ("POST", "/batch/subscribers")
+        );
+        assert_eq!(
+            body,
+            json!({"subscribers": [{"email": "user1@example.com", "first_name": "Alice",
+                "tags": "Premium,Annual Plan", "remove_tags": "trial", "company": "Acme Inc"}]})
+        );
+        let mut reserved = ImportSubscriberData::new("a@b.io");
+        reserved.custom_fields.insert("email".into(), json!("x"));
+        let err = ImportSubscribers::new([reserved])
+            .to_request(&config())
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("subscribers[0].custom_fields.email")
+        );
+    }
+
+    #[test]
+    fn find_and_create_subscriber() {
+        let (m, p, query, body) = request(&FindSubscriber::by_email("jane@acme.io"));
+        assert_eq!(
+            (m.as_str(), p.as_str(), query, body),
+            (
+                "GET",
+                "/fetch/subscribers",
+                q(&[("email", "jane@acme.io")]),
+                Value::Null
+            )
+        );
+        let (_, _, query, _) = request(&FindSubscriber::by_uuid("3f0c"));
+        assert_eq!(query, q(&[("uuid", "3f0c")]));
+        let found = parse(
+            &FindSubscriber::by_email("jane@acme.io"),
+            200,
+            r#"{"data":{"id":"804211377","type":"visitors","attributes":{"uuid":"3f0c","email":"jane@acme.io",
+                "fields":null,"cached_tag_ids":["5510"],"unsubscribed_at":null}}}"#,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(found.id, "804211377");
+        assert_eq!(found.attributes.fields, None);
+        assert!(found.attributes.is_subscribed());
+        assert_eq!(
+            parse(&FindSubscriber::by_email("a@b.io"), 200, r#"{"data":null}"#).unwrap(),
+            None
+        );
+        assert_eq!(
+            parse(&FindSubscriber::by_email("a@b.io"), 200, "{}").unwrap(),
+            None
+        );
+
+        let op = CreateSubscriber::new("new@example.com");
+        let (m, p, _, body) = request(&op);
+        assert_eq!(
+            (m.as_str(), p.as_str(), body),
+            (
+                "POST",
+                "/fetch/subscribers",
+                json!({"subscriber": {"email": "new@example.com"}})
+            )
+        );
+        let created = parse(&op, 201, r#"{"data":{"id":"1","type":"visitors","attributes":{"uuid":"u","email":"new@example.com","fields":{}}}}"#).unwrap();
+        assert_eq!(created.attributes.email, "new@example.com");
+    }
 }

@@ -109,3 +109,49 @@ operation! {
     }
     decode(status, body) { decode_json(status, body) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{parse, request};
+    use serde_json::json;
+
+    #[test]
+    fn tags_list_create_and_delete() {
+        let (m, p, _, _) = request(&GetTags::new());
+        assert_eq!((m.as_str(), p.as_str()), ("GET", "/fetch/tags"));
+        let tags = parse(&GetTags::new(), 200, r#"{"data":[{"id":"5510","type":"tags","attributes":{"name":null,"created_at":"2026-01-02T03:04:05.000Z","discarded_at":null,"site_id":4410}}]}"#).unwrap();
+        assert_eq!(
+            (tags[0].id.as_str(), tags[0].attributes.name.as_str()),
+            ("5510", "")
+        );
+        assert!(parse(&GetTags::new(), 200, "{}").unwrap().is_empty());
+
+        let (m, p, _, body) = request(&CreateTag::new("Power User"));
+        assert_eq!(
+            (m.as_str(), p.as_str(), body),
+            (
+                "POST",
+                "/fetch/tags",
+                json!({"tag": {"name": "Power User"}})
+            )
+        );
+        // A single object (today) or an array (older API): both read as one tag.
+        let one = r#"{"data":{"id":"9","type":"tags","attributes":{"name":"Power User","created_at":"x"}}}"#;
+        let many = r#"{"data":[{"id":"9","type":"tags","attributes":{"name":"Power User","created_at":"x"}}]}"#;
+        assert_eq!(
+            parse(&CreateTag::new("x"), 201, one).unwrap(),
+            parse(&CreateTag::new("x"), 201, many).unwrap()
+        );
+
+        let (m, p, _, body) = request(&DeleteTag::new("55 10", "vip"));
+        assert_eq!(
+            (m.as_str(), p.as_str(), body),
+            (
+                "DELETE",
+                "/fetch/tags/55%2010",
+                json!({"tag": {"name": "vip"}})
+            )
+        );
+    }
+}

@@ -106,3 +106,32 @@ operation! {
     }
     decode(status, body) { decode_created(status, body) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operation::Operation;
+    use crate::test_support::{config, parse, request};
+    use serde_json::json;
+
+    #[test]
+    fn templates_get_and_update() {
+        let (m, p, _, _) = request(&GetEmailTemplate::new("12345"));
+        assert_eq!(
+            (m.as_str(), p.as_str()),
+            ("GET", "/fetch/emails/templates/12345")
+        );
+        let t = parse(&GetEmailTemplate::new("1"), 200, r#"{"data":{"id":"12345","type":"email_templates","attributes":{"name":"Welcome","subject":"Welcome aboard","html":"<h1>Hi</h1>","created_at":"2026-01-01T00:00:00.000Z","stats":null}}}"#).unwrap().unwrap();
+        assert_eq!(t.attributes.subject, "Welcome aboard");
+        let (m, p, _, body) = request(&UpdateEmailTemplate::new("12345").subject("New"));
+        assert_eq!(
+            (m.as_str(), p.as_str(), body),
+            (
+                "PATCH",
+                "/fetch/emails/templates/12345",
+                json!({"email_template": {"subject": "New"}})
+            )
+        );
+        assert!(UpdateEmailTemplate::new("1").to_request(&config()).is_err());
+    }
+}

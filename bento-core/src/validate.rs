@@ -264,6 +264,22 @@ fn parse_iso_date(b: &[u8]) -> Option<()> {
     }
 }
 
+/// A batch request's records: 1 to `max` of them ([`batch_size`]), each passing `check` under
+/// its own name (`list[i].field`), the first failure reported. Every batch operation checks its
+/// records this way, and [`crate::EmailBatch`] again at construction.
+pub(crate) fn batch<T>(
+    list: &str,
+    items: &[T],
+    max: usize,
+    check: impl Fn(&T, Item<'_>) -> Result<(), Error>,
+) -> Result<(), Error> {
+    batch_size(list, items.len(), max)?;
+    for (i, item) in items.iter().enumerate() {
+        check(item, Item::new(list, i))?;
+    }
+    Ok(())
+}
+
 pub(crate) fn batch_size(field: &str, len: usize, max: usize) -> Result<(), Error> {
     if len == 0 {
         return Err(Error::invalid(

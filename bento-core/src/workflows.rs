@@ -2,7 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Error;
 use crate::model::{Resource, nullable, opt_string_or_number};
 use crate::operation::{RequestSpec, decode_list, operation};
 use crate::sequences::TemplateSummary;
@@ -54,10 +53,20 @@ impl GetWorkflows {
 operation! {
     GetWorkflows => Vec<Workflow>, Idempotent,
     request(self, config) {
-        if self.page == Some(0) {
-            return Err(Error::invalid("page", "pages start at 1"));
-        }
-        RequestSpec::get("/fetch/workflows").query_opt("page", self.page).build(config)
+        RequestSpec::get("/fetch/workflows").page(self.page)?.build(config)
     }
     decode(status, body) { decode_list(status, body) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{parse, q, request};
+
+    #[test]
+    fn workflows_list_and_page() {
+        let wf = parse(&GetWorkflows::new(), 200, r#"{"data":[{"id":"9","type":"workflows","attributes":{"name":"Win-back","status":"live","email_templates":[]}}]}"#).unwrap();
+        assert_eq!(wf[0].attributes.status.as_deref(), Some("live"));
+        assert_eq!(request(&GetWorkflows::page(2)).2, q(&[("page", "2")]));
+    }
 }
