@@ -74,7 +74,8 @@ fn count(n: u64, field: &str) -> Result<usize, Error> {
     usize::try_from(n).map_err(|_| Error::invalid(field, "is larger than this host can address"))
 }
 
-fn small(n: usize) -> u32 {
+/// A count for WIT's `u32` fields (chunk counts: far below the cap).
+pub fn small(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 

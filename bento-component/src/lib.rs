@@ -15,6 +15,7 @@
 
 mod convert;
 mod panic_hook;
+mod runs;
 mod transport;
 
 use bento_core::{BatchReport, Chunked, Config, Error, Operation, driver};
@@ -30,9 +31,12 @@ struct Component;
 
 impl wit::Guest for Component {
     type Client = Client;
+    type ImportRun = runs::ImportRun;
+    type TrackRun = runs::TrackRun;
 }
 
 /// The `client` resource: a validated configuration.
+#[derive(Clone)]
 pub struct Client {
     config: Config,
 }

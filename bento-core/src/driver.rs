@@ -157,26 +157,81 @@ pub fn run_chunked<T: Transport + ?Sized, C: Chunked>(
     options: &ChunkOptions,
     mut progress: Option<OnProgress<'_>>,
 ) -> Result<BatchReport<C::Item>, Error> {
-    let mut run = ChunkRun::new(options, C::MAX_CHUNK, transport.monotonic())?;
-    for (index, offset, chunk) in Chunks::new(items.into_iter(), run.chunk_size()) {
-        let op = C::from_chunk(chunk);
-        match run.admit(transport.monotonic()) {
-            Ok(()) => {
-                let records = Some(op.record_count());
-                let (result, maybe_received) = execute_tracked(transport, config, &op, records);
-                finish_traced(&mut run, index, offset, op, result, maybe_received);
-            }
-            Err(cause) => {
-                let records = op.record_count();
-                run.skip(index, offset, op, cause);
-                trace::chunk(index, records, "not sent", &run.progress());
-            }
-        }
+    let mut run = ChunkedRun::<C, _>::new(transport, items, options)?;
+    while let Some(done) = run.step(transport, config) {
         if let Some(progress) = progress.as_mut() {
-            progress(&run.progress());
+            progress(&done);
         }
     }
     Ok(run.into_report())
+}
+
+/// A blocking chunked run that its caller steps through, one chunk per
+/// [`ChunkedRun::step`], for hosts where a progress callback cannot cross (the WASI
+/// component's `import-run` resource: a component cannot call back into its host).
+/// [`run_chunked`] is this loop with a callback.
+pub struct ChunkedRun<C: Chunked, I: Iterator<Item = C::Item>> {
+    run: ChunkRun<C::Item>,
+    chunks: Chunks<I>,
+}
+
+impl<C: Chunked, I: Iterator<Item = C::Item>> ChunkedRun<C, I> {
+    /// Checks `options` (invalid ones are the only error) and starts the run's clock.
+    pub fn new<T: Clock + ?Sized>(
+        clock: &T,
+        items: impl IntoIterator<Item = C::Item, IntoIter = I>,
+        options: &ChunkOptions,
+    ) -> Result<Self, Error> {
+        let run = ChunkRun::new(options, C::MAX_CHUNK, clock.monotonic())?;
+        let chunks = Chunks::new(items.into_iter(), run.chunk_size());
+        Ok(ChunkedRun { run, chunks })
+    }
+
+    /// Sends the next chunk (or, once the run has stopped, reports it not sent); the progress
+    /// after it, or `None` when every chunk is done.
+    pub fn step<T: Transport + ?Sized>(
+        &mut self,
+        transport: &T,
+        config: &Config,
+    ) -> Option<Progress> {
+        let (index, offset, chunk) = self.chunks.next()?;
+        let op = C::from_chunk(chunk);
+        match self.run.admit(transport.monotonic()) {
+            Ok(()) => {
+                let records = Some(op.record_count());
+                let (result, maybe_received) = execute_tracked(transport, config, &op, records);
+                finish_traced(&mut self.run, index, offset, op, result, maybe_received);
+            }
+            Err(cause) => {
+                let records = op.record_count();
+                self.run.skip(index, offset, op, cause);
+                trace::chunk(index, records, "not sent", &self.run.progress());
+            }
+        }
+        Some(self.run.progress())
+    }
+
+    /// The progress so far.
+    pub fn progress(&self) -> Progress {
+        self.run.progress()
+    }
+
+    /// The report of the chunks done so far. Call it after [`ChunkedRun::step`] returned
+    /// `None` (or use [`ChunkedRun::finish`]): records of chunks not yet stepped are in no
+    /// report.
+    pub fn into_report(self) -> BatchReport<C::Item> {
+        self.run.into_report()
+    }
+
+    /// Sends what is left, then the report of every record.
+    pub fn finish<T: Transport + ?Sized>(
+        mut self,
+        transport: &T,
+        config: &Config,
+    ) -> BatchReport<C::Item> {
+        while self.step(transport, config).is_some() {}
+        self.run.into_report()
+    }
 }
 
 /// Every page of a paged list, walking `page = 1, 2, ..` until an empty or repeated page.

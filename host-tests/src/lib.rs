@@ -210,6 +210,14 @@ impl Instance {
         f(&api, &mut self.store)
     }
 
+    /// Calls anything of the `api` interface (the `import-run` and `track-run` resources).
+    pub fn call_api<R>(
+        &mut self,
+        f: impl FnOnce(&api::Guest, &mut Store<Ctx>) -> wasmtime::Result<R>,
+    ) -> wasmtime::Result<R> {
+        f(self.bento.bentonow_bento_api(), &mut self.store)
+    }
+
     /// Drops a `client` resource.
     pub fn drop_client(&mut self, client: ResourceAny) -> wasmtime::Result<()> {
         client.resource_drop(&mut self.store)

@@ -19,6 +19,8 @@ mod keep_alive;
 // The core's operation registry against the WIT interface.
 #[path = "e2e/parity.rs"]
 mod parity;
+#[path = "e2e/runs.rs"]
+mod runs;
 #[path = "e2e/served.rs"]
 mod served;
 #[path = "e2e/throughput.rs"]
