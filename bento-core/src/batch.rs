@@ -546,7 +546,7 @@ impl<T> ChunkRun<T> {
                 kind: crate::error::TransportErrorKind::Deadline,
                 message: format!(
                     "the run's deadline of {} ms passed before this chunk was sent",
-                    deadline.as_millis()
+                    crate::config::millis(deadline)
                 ),
             });
         }

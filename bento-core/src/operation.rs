@@ -215,7 +215,7 @@ impl<'a> Attempts<'a> {
                     kind: crate::error::TransportErrorKind::Deadline,
                     message: format!(
                         "the call's deadline of {} ms passed",
-                        self.config.deadline.unwrap_or_default().as_millis()
+                        crate::config::millis(self.config.deadline.unwrap_or_default())
                     ),
                 }))
             }
