@@ -354,115 +354,184 @@ impl ToCore<bento_core::SequenceEmail> for wit::SequenceEmail {
 
 // ---------------------------------------------------------------------------------------------
 // Outputs
+//
+// Every core output is destructured field by field, without `..`: a field the core gains is
+// a compile error here until the WIT carries it (or it is named and dropped with a reason).
 
 impl ToWit<wit::BatchResult> for bento_core::BatchResult {
     fn to_wit(self) -> wit::BatchResult {
-        wit::BatchResult {
-            results: self.results,
-            failed: self.failed,
-        }
+        let bento_core::BatchResult { results, failed } = self;
+        wit::BatchResult { results, failed }
     }
 }
 
 impl ToWit<wit::Subscriber> for bento_core::Subscriber {
     fn to_wit(self) -> wit::Subscriber {
-        let a = self.attributes;
+        let is_subscribed = self.attributes.is_subscribed();
+        let bento_core::Subscriber {
+            id,
+            kind: _,
+            attributes:
+                bento_core::SubscriberAttributes {
+                    uuid,
+                    email,
+                    fields,
+                    cached_tag_ids,
+                    unsubscribed_at,
+                    navigation_url,
+                },
+        } = self;
         wit::Subscriber {
-            id: self.id,
-            uuid: a.uuid,
-            email: a.email,
-            fields: opt_json(a.fields),
-            cached_tag_ids: a.cached_tag_ids,
-            unsubscribed_at: a.unsubscribed_at,
-            navigation_url: a.navigation_url,
+            id,
+            uuid,
+            email,
+            fields: opt_json(fields),
+            cached_tag_ids,
+            unsubscribed_at,
+            navigation_url,
+            is_subscribed,
         }
     }
 }
 
 impl ToWit<wit::SearchResult> for bento_core::SearchResult {
     fn to_wit(self) -> wit::SearchResult {
+        let bento_core::SearchResult { data, meta } = self;
         wit::SearchResult {
-            data: self.data.to_wit(),
-            meta: opt_json(self.meta),
+            data: data.to_wit(),
+            meta: opt_json(meta),
         }
     }
 }
 
 impl ToWit<wit::Tag> for bento_core::Tag {
     fn to_wit(self) -> wit::Tag {
-        let a = self.attributes;
+        let bento_core::Tag {
+            id,
+            kind: _,
+            attributes:
+                bento_core::TagAttributes {
+                    name,
+                    created_at,
+                    discarded_at,
+                    site_id,
+                },
+        } = self;
         wit::Tag {
-            id: self.id,
-            name: a.name,
-            created_at: a.created_at,
-            discarded_at: a.discarded_at,
-            site_id: opt_json(a.site_id),
+            id,
+            name,
+            created_at,
+            discarded_at,
+            site_id: opt_json(site_id),
         }
     }
 }
 
 impl ToWit<String> for bento_core::DeleteTagResult {
     fn to_wit(self) -> String {
-        self.message
+        let bento_core::DeleteTagResult { message } = self;
+        message
     }
 }
 
 impl ToWit<wit::CustomField> for bento_core::Field {
     fn to_wit(self) -> wit::CustomField {
-        let a = self.attributes;
+        let bento_core::Field {
+            id,
+            kind: _,
+            attributes:
+                bento_core::FieldAttributes {
+                    name,
+                    key,
+                    whitelisted,
+                    created_at,
+                },
+        } = self;
         wit::CustomField {
-            id: self.id,
-            name: a.name,
-            key: a.key,
-            whitelisted: a.whitelisted,
-            created_at: a.created_at,
+            id,
+            name,
+            key,
+            whitelisted,
+            created_at,
         }
     }
 }
 
 impl ToWit<wit::Broadcast> for bento_core::Broadcast {
     fn to_wit(self) -> wit::Broadcast {
-        let a = self.attributes;
+        let bento_core::Broadcast {
+            id,
+            kind: _,
+            attributes:
+                bento_core::BroadcastAttributes {
+                    name,
+                    share_url,
+                    template,
+                    created_at,
+                    sent_final_batch_at,
+                    send_at,
+                    stats,
+                },
+        } = self;
         wit::Broadcast {
-            id: self.id,
-            name: a.name,
-            share_url: a.share_url,
-            template: a.template.map(|t| wit::BroadcastTemplate {
-                template_id: t.template_id,
-                subject: t.subject,
-                to: t.to,
-                html: t.html,
+            id,
+            name,
+            share_url,
+            template: template.map(|t| {
+                let bento_core::broadcasts::BroadcastTemplate {
+                    template_id,
+                    subject,
+                    to,
+                    html,
+                } = t;
+                wit::BroadcastTemplate {
+                    template_id,
+                    subject,
+                    to,
+                    html,
+                }
             }),
-            created_at: a.created_at,
-            sent_final_batch_at: a.sent_final_batch_at,
-            send_at: a.send_at,
-            stats: opt_json(a.stats),
+            created_at,
+            sent_final_batch_at,
+            send_at,
+            stats: opt_json(stats),
         }
     }
 }
 
 impl ToWit<wit::BroadcastCreateResult> for bento_core::BroadcastCreateResult {
     fn to_wit(self) -> wit::BroadcastCreateResult {
+        let bento_core::BroadcastCreateResult {
+            results,
+            failed,
+            broadcasts,
+            failures,
+        } = self;
         wit::BroadcastCreateResult {
-            results: self.results,
-            failed: self.failed,
-            broadcasts: self
-                .broadcasts
+            results,
+            failed,
+            broadcasts: broadcasts
                 .into_iter()
-                .map(|b| wit::CreatedBroadcast {
-                    id: b.id,
-                    template_id: b.template_id,
-                    name: b.name,
-                    dashboard_url: b.dashboard_url,
+                .map(|b| {
+                    let bento_core::broadcasts::CreatedBroadcast {
+                        id,
+                        template_id,
+                        name,
+                        dashboard_url,
+                    } = b;
+                    wit::CreatedBroadcast {
+                        id,
+                        template_id,
+                        name,
+                        dashboard_url,
+                    }
                 })
                 .collect(),
-            failures: self
-                .failures
+            failures: failures
                 .into_iter()
-                .map(|f| wit::BroadcastFailure {
-                    index: f.index,
-                    name: f.name,
-                    error: f.error,
+                .map(|f| {
+                    let bento_core::broadcasts::BroadcastFailure { index, name, error } = f;
+                    wit::BroadcastFailure { index, name, error }
                 })
                 .collect(),
         }
@@ -471,95 +540,169 @@ impl ToWit<wit::BroadcastCreateResult> for bento_core::BroadcastCreateResult {
 
 impl ToWit<wit::TemplateSummary> for bento_core::sequences::TemplateSummary {
     fn to_wit(self) -> wit::TemplateSummary {
+        let bento_core::sequences::TemplateSummary { id, subject, stats } = self;
         wit::TemplateSummary {
-            id: self.id,
-            subject: self.subject,
-            stats: opt_json(self.stats),
+            id,
+            subject,
+            stats: opt_json(stats),
         }
     }
 }
 
 impl ToWit<wit::Sequence> for bento_core::Sequence {
     fn to_wit(self) -> wit::Sequence {
-        let a = self.attributes;
+        let bento_core::Sequence {
+            id,
+            kind: _,
+            attributes:
+                bento_core::sequences::SequenceAttributes {
+                    name,
+                    created_at,
+                    // The numeric id the API may repeat inside the attributes: the same as the
+                    // resource id (the FFI drops it too).
+                    id: _,
+                    prefix_id,
+                    email_templates,
+                },
+        } = self;
         wit::Sequence {
-            id: self.id,
-            name: a.name,
-            created_at: a.created_at,
-            prefix_id: a.prefix_id,
-            email_templates: a.email_templates.to_wit(),
+            id,
+            name,
+            created_at,
+            prefix_id,
+            email_templates: email_templates.to_wit(),
         }
     }
 }
 
 impl ToWit<wit::EmailTemplate> for bento_core::EmailTemplate {
     fn to_wit(self) -> wit::EmailTemplate {
-        let a = self.attributes;
+        let bento_core::EmailTemplate {
+            id,
+            kind: _,
+            attributes:
+                bento_core::templates::EmailTemplateAttributes {
+                    name,
+                    subject,
+                    html,
+                    created_at,
+                    stats,
+                },
+        } = self;
         wit::EmailTemplate {
-            id: self.id,
-            name: a.name,
-            subject: a.subject,
-            html: a.html,
-            created_at: a.created_at,
-            stats: opt_json(a.stats),
+            id,
+            name,
+            subject,
+            html,
+            created_at,
+            stats: opt_json(stats),
         }
     }
 }
 
 impl ToWit<wit::Workflow> for bento_core::Workflow {
     fn to_wit(self) -> wit::Workflow {
-        let a = self.attributes;
+        let bento_core::Workflow {
+            id,
+            kind: _,
+            attributes:
+                bento_core::workflows::WorkflowAttributes {
+                    name,
+                    status,
+                    created_at,
+                    // The repeated numeric id, as for sequences.
+                    id: _,
+                    prefix_id,
+                    email_templates,
+                },
+        } = self;
         wit::Workflow {
-            id: self.id,
-            name: a.name,
-            status: a.status,
-            created_at: a.created_at,
-            prefix_id: a.prefix_id,
-            email_templates: a.email_templates.to_wit(),
+            id,
+            name,
+            status,
+            created_at,
+            prefix_id,
+            email_templates: email_templates.to_wit(),
         }
     }
 }
 
 impl ToWit<wit::Location> for bento_core::Location {
     fn to_wit(self) -> wit::Location {
+        let bento_core::Location {
+            request,
+            ip,
+            country_code2,
+            country_code3,
+            country_name,
+            continent_code,
+            region_name,
+            city_name,
+            postal_code,
+            latitude,
+            longitude,
+            dma_code,
+            area_code,
+            timezone,
+            real_region_name,
+        } = self;
         wit::Location {
-            request: self.request,
-            ip: self.ip,
-            country_code2: self.country_code2,
-            country_code3: self.country_code3,
-            country_name: self.country_name,
-            continent_code: self.continent_code,
-            region_name: self.region_name,
-            city_name: self.city_name,
-            postal_code: self.postal_code,
-            latitude: self.latitude,
-            longitude: self.longitude,
-            dma_code: self.dma_code,
-            area_code: self.area_code,
-            timezone: self.timezone,
-            real_region_name: self.real_region_name,
+            request,
+            ip,
+            country_code2,
+            country_code3,
+            country_name,
+            continent_code,
+            region_name,
+            city_name,
+            postal_code,
+            latitude,
+            longitude,
+            dma_code,
+            area_code,
+            timezone,
+            real_region_name,
         }
     }
 }
 
 impl ToWit<wit::FormResponse> for bento_core::FormResponse {
     fn to_wit(self) -> wit::FormResponse {
-        let a = self.attributes;
-        let d = a.data;
+        let bento_core::FormResponse {
+            id,
+            kind: _,
+            attributes:
+                bento_core::forms::FormResponseAttributes {
+                    uuid,
+                    data:
+                        bento_core::forms::FormResponseData {
+                            id: data_id,
+                            kind,
+                            date,
+                            identity,
+                            ip,
+                            fields,
+                            details,
+                            browser,
+                            page,
+                            location,
+                        },
+                },
+        } = self;
         wit::FormResponse {
-            id: self.id,
-            uuid: a.uuid,
+            id,
+            uuid,
             data: wit::FormResponseData {
-                id: d.id,
-                kind: d.kind,
-                date: d.date,
-                identity: opt_json(d.identity),
-                ip: d.ip,
-                fields: opt_json(d.fields),
-                details: opt_json(d.details),
-                browser: opt_json(d.browser),
-                page: opt_json(d.page),
-                location: d.location.to_wit(),
+                id: data_id,
+                kind,
+                date,
+                identity: opt_json(identity),
+                ip,
+                fields: opt_json(fields),
+                details: opt_json(details),
+                browser: opt_json(browser),
+                page: opt_json(page),
+                location: location.to_wit(),
             },
         }
     }
@@ -567,118 +710,179 @@ impl ToWit<wit::FormResponse> for bento_core::FormResponse {
 
 impl ToWit<wit::Segment> for bento_core::Segment {
     fn to_wit(self) -> wit::Segment {
-        let a = self.attributes;
+        let bento_core::Segment {
+            id,
+            kind: _,
+            attributes:
+                bento_core::segments::SegmentAttributes {
+                    name,
+                    description,
+                    visitor_event_query,
+                    created_at,
+                    updated_at,
+                },
+        } = self;
         wit::Segment {
-            id: self.id,
-            name: a.name,
-            description: a.description,
-            visitor_event_query: opt_json(a.visitor_event_query),
-            created_at: a.created_at,
-            updated_at: a.updated_at,
+            id,
+            name,
+            description,
+            visitor_event_query: opt_json(visitor_event_query),
+            created_at,
+            updated_at,
         }
     }
 }
 
 impl ToWit<wit::Author> for bento_core::Author {
     fn to_wit(self) -> wit::Author {
-        let a = self.attributes;
+        let bento_core::Author {
+            id,
+            kind: _,
+            attributes: bento_core::AuthorAttributes { email, name, other },
+        } = self;
         wit::Author {
-            id: self.id,
-            email: a.email,
-            name: a.name,
-            other: json(&a.other),
+            id,
+            email,
+            name,
+            other: json(&other),
         }
     }
 }
 
 impl ToWit<wit::SiteStats> for bento_core::SiteStats {
     fn to_wit(self) -> wit::SiteStats {
+        let bento_core::SiteStats {
+            user_count,
+            subscriber_count,
+            unsubscriber_count,
+        } = self;
         wit::SiteStats {
-            user_count: self.user_count,
-            subscriber_count: self.subscriber_count,
-            unsubscriber_count: self.unsubscriber_count,
+            user_count,
+            subscriber_count,
+            unsubscriber_count,
         }
     }
 }
 
 impl ToWit<wit::ReportStats> for bento_core::ReportStats {
     fn to_wit(self) -> wit::ReportStats {
+        let bento_core::ReportStats {
+            data,
+            chart_style,
+            report_type,
+            report_name,
+        } = self;
         wit::ReportStats {
-            data: json(&self.data),
-            chart_style: self.chart_style,
-            report_type: self.report_type,
-            report_name: self.report_name,
+            data: json(&data),
+            chart_style,
+            report_type,
+            report_name,
         }
     }
 }
 
 impl ToWit<wit::AdsStats> for bento_core::AdsStats {
     fn to_wit(self) -> wit::AdsStats {
+        let bento_core::AdsStats {
+            dimension,
+            dimension_label,
+            attribution,
+            revenue_mode,
+            totals,
+            chart_data,
+            breakdown,
+            revenue_truncated,
+        } = self;
         wit::AdsStats {
-            dimension: self.dimension,
-            dimension_label: self.dimension_label,
-            attribution: opt_json(self.attribution),
-            revenue_mode: opt_json(self.revenue_mode),
-            totals: self.totals.map(|t| wit::AdsTotals {
-                signups: t.signups,
-                customers: t.customers,
-                revenue_cents: t.revenue_cents,
-                revenue_currency: t.revenue_currency,
-                customer_rate: t.customer_rate,
-                top_source: t.top_source,
+            dimension,
+            dimension_label,
+            attribution: opt_json(attribution),
+            revenue_mode: opt_json(revenue_mode),
+            totals: totals.map(|t| {
+                let bento_core::stats::AdsTotals {
+                    signups,
+                    customers,
+                    revenue_cents,
+                    revenue_currency,
+                    customer_rate,
+                    top_source,
+                } = t;
+                wit::AdsTotals {
+                    signups,
+                    customers,
+                    revenue_cents,
+                    revenue_currency,
+                    customer_rate,
+                    top_source,
+                }
             }),
-            chart_data: self.chart_data.iter().map(json).collect(),
-            breakdown: self
-                .breakdown
+            chart_data: chart_data.iter().map(json).collect(),
+            breakdown: breakdown
                 .into_iter()
-                .map(|b| wit::AdsBreakdown {
-                    key: b.key,
-                    label: b.label,
-                    signups: b.signups,
-                    customers: b.customers,
-                    revenue_cents: b.revenue_cents,
-                    revenue_per_signup_cents: b.revenue_per_signup_cents,
+                .map(|b| {
+                    let bento_core::stats::AdsBreakdown {
+                        key,
+                        label,
+                        signups,
+                        customers,
+                        revenue_cents,
+                        revenue_per_signup_cents,
+                    } = b;
+                    wit::AdsBreakdown {
+                        key,
+                        label,
+                        signups,
+                        customers,
+                        revenue_cents,
+                        revenue_per_signup_cents,
+                    }
                 })
                 .collect(),
-            revenue_truncated: self.revenue_truncated,
+            revenue_truncated,
         }
     }
 }
 
 impl ToWit<wit::ValidationResult> for bento_core::ValidationResult {
     fn to_wit(self) -> wit::ValidationResult {
-        wit::ValidationResult {
-            valid: self.valid,
-            reasons: self.reasons,
-        }
+        let bento_core::ValidationResult { valid, reasons } = self;
+        wit::ValidationResult { valid, reasons }
     }
 }
 
 impl ToWit<wit::ModerationResult> for bento_core::ModerationResult {
     fn to_wit(self) -> wit::ModerationResult {
+        let bento_core::ModerationResult {
+            valid,
+            reasons,
+            safe_original_content,
+        } = self;
         wit::ModerationResult {
-            valid: self.valid,
-            reasons: self.reasons,
-            safe_original_content: self.safe_original_content,
+            valid,
+            reasons,
+            safe_original_content,
         }
     }
 }
 
 impl ToWit<wit::GenderResult> for bento_core::GenderResult {
     fn to_wit(self) -> wit::GenderResult {
-        wit::GenderResult {
-            gender: self.gender,
-            confidence: self.confidence,
-        }
+        let bento_core::GenderResult { gender, confidence } = self;
+        wit::GenderResult { gender, confidence }
     }
 }
 
 impl ToWit<wit::BlacklistResult> for bento_core::BlacklistResult {
     fn to_wit(self) -> wit::BlacklistResult {
+        let bento_core::BlacklistResult {
+            query,
+            description,
+            results,
+        } = self;
         wit::BlacklistResult {
-            query: self.query,
-            description: self.description,
-            results: opt_json(self.results),
+            query,
+            description,
+            results: opt_json(results),
         }
     }
 }

@@ -215,7 +215,7 @@ impl<'a> Attempts<'a> {
                     kind: crate::error::TransportErrorKind::Deadline,
                     message: format!(
                         "the call's deadline of {} ms passed",
-                        self.config.deadline.unwrap_or_default().as_millis()
+                        crate::config::millis(self.config.deadline.unwrap_or_default())
                     ),
                 }))
             }
@@ -405,8 +405,11 @@ pub const REQUEST_ID_HEADERS: &[&str] = &[
 /// The request id of a response (see [`REQUEST_ID_HEADERS`]): visible ASCII only, at most
 /// 128 characters, redacted like any server text.
 pub fn request_id(headers: &http::HeaderMap) -> Option<String> {
-    REQUEST_ID_HEADERS.iter().find_map(|name| {
-        let value = headers.get(*name)?.to_str().ok()?.trim();
+    // Looked up by `HeaderName` (the same names, `RESPONSE_HEADERS` after `retry-after` and
+    // `location`): a `&str` lookup parses the name, which links http's table of standard
+    // header names (14 KB of the WASI component).
+    RESPONSE_HEADERS[2..].iter().find_map(|name| {
+        let value = headers.get(name)?.to_str().ok()?.trim();
         let ok =
             !value.is_empty() && value.len() <= 128 && value.bytes().all(|b| b.is_ascii_graphic());
         ok.then(|| redact(value))
@@ -840,6 +843,16 @@ mod tests {
             b = b.header(*k, *v);
         }
         b.body(body.as_bytes().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn request_ids_are_read_from_the_documented_headers_in_order() {
+        let names: Vec<&str> = RESPONSE_HEADERS[2..].iter().map(|h| h.as_str()).collect();
+        assert_eq!(names, REQUEST_ID_HEADERS);
+        let r = response(500, &[("cf-ray", "ray-1"), ("X-Request-Id", "req-1")], "");
+        assert_eq!(request_id(r.headers()).as_deref(), Some("req-1"));
+        let r = response(500, &[("cf-ray", "ray-1")], "");
+        assert_eq!(request_id(r.headers()).as_deref(), Some("ray-1"));
     }
 
     #[test]

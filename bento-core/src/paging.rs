@@ -46,7 +46,7 @@ impl PageWalker {
                 kind: crate::error::TransportErrorKind::Deadline,
                 message: format!(
                     "the deadline of {} ms passed after {} pages",
-                    deadline.as_millis(),
+                    crate::config::millis(deadline),
                     self.page
                 ),
             });

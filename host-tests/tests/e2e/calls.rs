@@ -48,6 +48,7 @@ fn subscribers_import_find_create_upsert() {
         .expect("found")
         .expect("jane exists");
     assert_eq!(jane.email, "jane@example.com");
+    assert!(jane.is_subscribed);
     let fields: serde_json::Value =
         serde_json::from_str(jane.fields.as_deref().expect("fields")).expect("JSON text");
     assert_eq!(fields["plan"], "pro");
@@ -101,6 +102,12 @@ fn commands_change_subscribers() {
     let s = state_subscriber(&t.emu, "cmd@example.com").expect("in state");
     assert_eq!(s["attributes"]["fields"]["plan"], "enterprise");
     assert!(!s["attributes"]["unsubscribed_at"].is_null(), "{s:#}");
+    // `is-subscribed` is the core's `is_subscribed()`: no `unsubscribed-at`.
+    let read = call!(t, call_find_subscriber, "cmd@example.com")
+        .expect("found")
+        .expect("exists");
+    assert!(read.unsubscribed_at.is_some());
+    assert!(!read.is_subscribed);
     assert!(
         s["attributes"]["tag_names"]
             .as_array()
@@ -136,6 +143,11 @@ fn commands_change_subscribers() {
     );
     let moved = state_subscriber(&t.emu, "moved@example.com").expect("email changed");
     assert!(moved["attributes"]["unsubscribed_at"].is_null());
+    let read = call!(t, call_find_subscriber, "moved@example.com")
+        .expect("found")
+        .expect("exists");
+    assert_eq!(read.unsubscribed_at, None);
+    assert!(read.is_subscribed);
 }
 
 #[test]

@@ -104,8 +104,10 @@ fn a_retry_after_past_the_deadline_returns_at_once() {
         &[("retry-after", "30")],
         "",
     )));
+    // A `Retry-After` the policy would wait out (30 s < 60 s) but that ends past the call's
+    // deadline (5 s): `rate-limited` at once, not after a wait.
     let mut t = setup(&server, |c| {
-        c.deadline_ms = Some(2_000);
+        c.deadline_ms = Some(5_000);
         c.retry = Some(crate::fast_retries(3));
         if let Some(r) = c.retry.as_mut() {
             r.max_retry_after_ms = 60_000;
@@ -113,7 +115,7 @@ fn a_retry_after_past_the_deadline_returns_at_once() {
     });
     let started = Instant::now();
     let e = call!(t, call_get_tags).unwrap_err();
-    within(started, Duration::from_secs(2));
+    within(started, Duration::from_secs(1));
     match e {
         BentoError::RateLimited(r) => assert_eq!(r.retry_after_ms, Some(30_000)),
         other => panic!("{other:?}"),
@@ -148,6 +150,65 @@ fn a_stalled_server_times_out_within_the_bound() {
     let e = call!(t, call_get_tags).unwrap_err();
     within(started, Duration::from_secs(5));
     assert!(matches!(e, BentoError::Timeout(_)), "{e:?}");
+}
+
+/// What the call's deadline (`config.deadline-ms`) ends in: the last attempt's timeout, cut
+/// to what was left of the deadline, or the deadline error when it ran out between attempts.
+fn is_deadline_error(e: &BentoError) -> bool {
+    match e {
+        BentoError::Timeout(_) => true,
+        BentoError::Transport(t) => t.kind == api::TransportKind::Deadline,
+        _ => false,
+    }
+}
+
+#[test]
+fn a_deadline_shorter_than_the_timeout_bounds_a_call_against_a_stalled_server() {
+    let server = Hostile::always(Act::Stall);
+    let mut t = setup(&server, |c| {
+        c.timeout_ms = Some(10_000);
+        c.deadline_ms = Some(700);
+        c.retry = Some(crate::fast_retries(3));
+    });
+    let started = Instant::now();
+    let e = call!(t, call_get_tags).unwrap_err();
+    let took = started.elapsed();
+    within(started, Duration::from_millis(1_700));
+    assert!(
+        took >= Duration::from_millis(650),
+        "gave up early: {took:?}"
+    );
+    assert!(is_deadline_error(&e), "{e:?}");
+    no_secret(&e);
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "the only attempt used the whole budget"
+    );
+}
+
+#[test]
+fn the_deadline_bounds_the_retries_against_a_stalled_server() {
+    let server = Hostile::always(Act::Stall);
+    let mut t = setup(&server, |c| {
+        c.timeout_ms = Some(300);
+        c.deadline_ms = Some(1_000);
+        c.retry = Some(crate::fast_retries(20));
+    });
+    let started = Instant::now();
+    let e = call!(t, call_get_tags).unwrap_err();
+    let took = started.elapsed();
+    within(started, Duration::from_millis(2_000));
+    assert!(
+        took >= Duration::from_millis(900),
+        "gave up early: {took:?}"
+    );
+    assert!(is_deadline_error(&e), "{e:?}");
+    let attempts = server.requests().len();
+    assert!(
+        (2..=6).contains(&attempts),
+        "{attempts} attempts of 300 ms in a 1 s deadline"
+    );
 }
 
 #[test]

@@ -107,9 +107,11 @@ fn exports_only_the_api() {
 /// missing against the core: 753,978 bytes); to 785,000 for the hostile suite's fixes
 /// (per-attempt delivery history, paging that remembers every id, secrets scrubbed in their
 /// percent-encoded forms, error bodies cut at the cap instead of failing: 770,477 bytes).
+/// Lowered to 750,000 when http's standard-header table (a `&str` header lookup) and ten
+/// copies of the stable sort (chunk reports) were removed: 734,513 bytes.
 #[test]
 fn the_component_stays_within_its_size_budget() {
-    const BUDGET: u64 = 785_000;
+    const BUDGET: u64 = 750_000;
     let size = std::fs::metadata(host_tests::COMPONENT_WASM)
         .expect("the component built by build.rs")
         .len();
