@@ -127,6 +127,7 @@ mod auth;
 mod config;
 mod faults;
 mod fixture;
+pub mod hostile;
 mod params;
 mod routes;
 mod server;

@@ -25,10 +25,11 @@ mkdir -p "$WORK"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
     maturin==1.16.0 ziglang wheel pytest mypy
 
-step "building bento-emulator"
+step "building bento-emulator and bento-hostile"
 # One package per invocation, as maturin does (`cargo run --bin uniffi-bindgen`): a combined
 # selection would unify features differently and build the shared dependencies twice.
-cargo build --quiet -p bento-emulator
+# bento-hostile serves the shared hostile cases for tests/test_hostile.py.
+cargo build --quiet -p bento-emulator --bin bento-emulator --bin bento-hostile
 
 step "building the wheel (manylinux2014, zig, stripped: build-wheel.sh)"
 bash "$ROOT/bento-ffi/python/build-wheel.sh" "$WHEELS" "$VENV/bin/python"
@@ -43,6 +44,7 @@ rm -rf "$WORK/venv-clean"
 
 step "pytest against the emulator"
 export BENTO_EMULATOR_BIN="$CARGO_TARGET_DIR/debug/bento-emulator"
+export BENTO_HOSTILE_BIN="$CARGO_TARGET_DIR/debug/bento-hostile"
 # Run from the tests folder's parent so `import bento` can only find the installed wheel.
 cd "$ROOT/bento-ffi/python"
 "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests "$@"

@@ -1,17 +1,14 @@
 //! The hostile-server cases of `bento/tests/hostile.rs` that the component's own code decides
 //! (its wasi:http transport and the WIT mapping), run through the component in wasmtime against
-//! the same raw loopback server (compiled from `bento/tests/support/hostile.rs`). Each case is
-//! bounded in time, must not trap, and its error must not carry the secret.
+//! the same raw loopback server (`bento_emulator::hostile`). Each case is bounded in time, must
+//! not trap, and its error must not carry the secret.
 
 #![allow(clippy::disallowed_methods)] // the tests measure how long calls took
 
-#[path = "../../../bento/tests/support/hostile.rs"]
-mod server;
-
 use std::time::{Duration, Instant};
 
+use bento_emulator::hostile::{self as server, Act, Hostile, head, json};
 use host_tests::api::{self, BentoError};
-use server::{Act, Hostile, head, json};
 
 use crate::{Setup, call, event, import_row};
 

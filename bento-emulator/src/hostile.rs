@@ -1,12 +1,15 @@
-//! A hostile HTTP server on a loopback socket: every connection gets one scripted [`Act`]
-//! (chosen by the connection's 0-based number) and is closed after it. It speaks just enough
-//! HTTP/1.1 to read a request (head + `Content-Length` body); everything it writes back is raw
-//! bytes, so it can send what no well-behaved server would.
+//! A hostile HTTP server on a loopback socket (issue 11): every connection gets one scripted
+//! [`Act`] (chosen by the connection's 0-based number) and is closed after it. It speaks just
+//! enough HTTP/1.1 to read a request (head + `Content-Length` body); everything it writes back
+//! is raw bytes, so it can send what no well-behaved server would.
 //!
 //! Every wait is bounded: a stalling connection ends when the client closes it or after
 //! [`MAX_STALL`]; an endless body stops at its `limit` or when the client hangs up.
+//!
+//! [`cases`] is the shared list of hostile cases every surface runs (the Rust clients, the
+//! component, the Python package through the `bento-hostile` binary).
 
-#![allow(dead_code)]
+pub mod cases;
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -79,7 +82,8 @@ impl Request {
     }
 }
 
-type Script = Arc<dyn Fn(usize) -> Act + Send + Sync>;
+/// The act for each connection number.
+pub type Script = Arc<dyn Fn(usize) -> Act + Send + Sync>;
 
 /// A running hostile server (it lives until the test process exits).
 pub struct Hostile {
@@ -102,9 +106,17 @@ impl Hostile {
     }
 
     /// The act for each connection number.
+    ///
+    /// # Panics
+    /// If no loopback port can be bound (a test server: see [`Hostile::try_script`]).
     pub fn script(script: impl Fn(usize) -> Act + Send + Sync + 'static) -> Hostile {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
+        Hostile::try_script(Arc::new(script)).expect("bind a loopback port")
+    }
+
+    /// The act for each connection number, or why no loopback port could be bound.
+    pub fn try_script(script: Script) -> std::io::Result<Hostile> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let port = listener.local_addr()?.port();
         let server = Hostile {
             port,
             connections: Arc::default(),
@@ -112,7 +124,6 @@ impl Hostile {
             unparsed: Arc::default(),
             written: Arc::default(),
         };
-        let script: Script = Arc::new(script);
         let (connections, requests, unparsed, written) = (
             server.connections.clone(),
             server.requests.clone(),
@@ -129,7 +140,7 @@ impl Hostile {
                 thread::spawn(move || serve(stream, act, &requests, &unparsed, &written));
             }
         });
-        server
+        Ok(server)
     }
 
     /// `http://127.0.0.1:PORT/api/v1`.
@@ -146,16 +157,21 @@ impl Hostile {
     }
     /// Requests read so far.
     pub fn requests(&self) -> Vec<Request> {
-        self.requests.lock().unwrap().clone()
+        lock(&self.requests).clone()
     }
     /// Bytes received by [`Act::Unparsed`] connections.
     pub fn unparsed(&self) -> Vec<u8> {
-        self.unparsed.lock().unwrap().clone()
+        lock(&self.unparsed).clone()
     }
     /// Bytes written by [`Act::Endless`] and [`Act::Trickle`] connections.
     pub fn written(&self) -> u64 {
         self.written.load(Ordering::SeqCst)
     }
+}
+
+/// A poisoned lock (a serving thread panicked) still holds what was recorded.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn serve(
@@ -175,7 +191,7 @@ fn serve(
         Act::Unparsed(bytes) => {
             let mut buf = vec![0; 64 * 1024];
             if let Ok(n) = stream.read(&mut buf) {
-                unparsed.lock().unwrap().extend_from_slice(&buf[..n]);
+                lock(unparsed).extend_from_slice(&buf[..n]);
             }
             let _ = stream.write_all(&bytes);
             let _ = stream.shutdown(Shutdown::Both);
@@ -191,7 +207,7 @@ fn serve(
                 }
             }
             let head_end = data.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(0);
-            requests.lock().unwrap().push(Request {
+            lock(requests).push(Request {
                 head: String::from_utf8_lossy(&data[..head_end]).into_owned(),
                 body: Vec::new(),
             });
@@ -204,7 +220,7 @@ fn serve(
     let Some(request) = read_request(&mut stream) else {
         return;
     };
-    requests.lock().unwrap().push(request.clone());
+    lock(requests).push(request.clone());
     match act {
         Act::DropBeforeRead | Act::Unparsed(_) | Act::EarlyAnswer(_) => unreachable!(),
         Act::DropAfterRead => drop(stream),
@@ -343,9 +359,13 @@ pub fn json(status: u16, body: &str) -> Vec<u8> {
     response(status, &[("content-type", "application/json")], body)
 }
 
-/// Resident set size of this process in bytes (Linux `/proc/self/statm`).
+/// Resident set size of this process in bytes (Linux `/proc/self/statm`; 0 elsewhere).
 pub fn rss_bytes() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
-    let pages: u64 = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
     pages * 4096
 }
