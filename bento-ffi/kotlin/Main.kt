@@ -89,6 +89,9 @@ fun main() {
             check(!e.message.isNullOrBlank(), "AuthorNotAuthorized has a message (${e.message})")
             check(describeError(e).startsWith("The sender is not an author"),
                 "describeError(e) reads as a sentence (${describeError(e)})")
+            val id = e.requestId
+            check(id != null && id.startsWith("req_"), "AuthorNotAuthorized carries the request id ($id)")
+            check(describeError(e).contains("(request id $id)"), "describeError(e) names the request id")
         }
     }
 
@@ -99,6 +102,8 @@ fun main() {
             check(false, "wrong secret must throw")
         } catch (e: BentoException) {
             check(e is BentoException.NotAuthorized, "wrong secret -> NotAuthorized (${e::class.simpleName})")
+            val id = (e as? BentoException.NotAuthorized)?.requestId
+            check(id != null && id.startsWith("req_"), "NotAuthorized carries the request id ($id)")
             check(!(e.message ?: "").contains("sk_wrong_SECRET_value"), "error text hides the secret key")
         }
     }

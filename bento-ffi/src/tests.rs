@@ -309,22 +309,26 @@ fn reports_map_back_to_the_callers_records_without_panicking() {
 fn every_core_error_class_maps_to_its_variant() {
     use bento::{Error as C, TransportError, TransportErrorKind as K};
     let s = |n| Some(Duration::from_secs(n));
+    let id = || Some("req_ab12_7".to_owned());
     assert!(matches!(
         C::invalid("f", "r").into(),
         BentoError::InvalidInput { field, reason } if field == "f" && reason == "r"
     ));
-    assert!(matches!(
-        C::NotAuthorized {
-            request_id: None,
-            message: "m".into()
-        }
-        .into(),
-        BentoError::NotAuthorized { .. }
-    ));
     assert_eq!(
-        BentoError::from(C::AuthorNotAuthorized { request_id: None }),
+        BentoError::from(C::NotAuthorized {
+            request_id: id(),
+            message: "m".into()
+        }),
+        BentoError::NotAuthorized {
+            message: "m".into(),
+            request_id: id()
+        }
+    );
+    assert_eq!(
+        BentoError::from(C::AuthorNotAuthorized { request_id: id() }),
         BentoError::AuthorNotAuthorized {
-            message: crate::error::AUTHOR_NOT_AUTHORIZED.into()
+            message: crate::error::AUTHOR_NOT_AUTHORIZED.into(),
+            request_id: id()
         }
     );
     assert_eq!(
@@ -337,15 +341,16 @@ fn every_core_error_class_maps_to_its_variant() {
     );
     assert_eq!(
         BentoError::from(C::RateLimit {
-            request_id: None,
+            request_id: id(),
             retry_after: s(2)
         }),
         BentoError::RateLimited {
-            retry_after_secs: Some(2.0)
+            retry_after_secs: Some(2.0),
+            request_id: id()
         }
     );
     let api = C::Api {
-        request_id: None,
+        request_id: id(),
         status: 422,
         message: "bad".into(),
         field_errors: vec![bento::FieldError {
@@ -354,49 +359,53 @@ fn every_core_error_class_maps_to_its_variant() {
         }],
         retry_after: s(1),
     };
-    match BentoError::from(api) {
+    assert_eq!(
+        BentoError::from(api),
         BentoError::Api {
             status: 422,
-            field_errors,
-            retry_after_secs: Some(r),
-            ..
-        } => {
-            assert_eq!(field_errors[0].field.as_deref(), Some("email"));
-            assert_eq!(r, 1.0);
+            message: "bad".into(),
+            field_errors: vec![ApiFieldProblem {
+                field: Some("email".into()),
+                message: "is bad".into()
+            }],
+            retry_after_secs: Some(1.0),
+            request_id: id()
         }
-        other => panic!("{other:?}"),
-    }
+    );
     let t = |k| BentoError::from(C::from(TransportError::new(k, "boom")));
-    assert!(matches!(t(K::Timeout), BentoError::Timeout { .. }));
-    assert!(matches!(
-        t(K::Connect),
-        BentoError::Transport {
-            kind: TransportKind::Connect,
-            ..
+    assert_eq!(
+        t(K::Timeout),
+        BentoError::Timeout {
+            message: "boom".into()
         }
-    ));
-    assert!(matches!(
-        t(K::Io),
-        BentoError::Transport {
-            kind: TransportKind::Io,
-            ..
-        }
-    ));
-    assert!(matches!(
-        t(K::ResponseTooLarge),
-        BentoError::Transport {
-            kind: TransportKind::ResponseTooLarge,
-            ..
-        }
-    ));
-    assert!(matches!(
+    );
+    for (core, kind) in [
+        (K::Connect, TransportKind::Connect),
+        (K::Io, TransportKind::Io),
+        (K::ResponseTooLarge, TransportKind::ResponseTooLarge),
+        (K::Deadline, TransportKind::Deadline),
+        (K::Other, TransportKind::Other),
+    ] {
+        assert_eq!(
+            t(core),
+            BentoError::Transport {
+                kind,
+                message: "boom".into()
+            }
+        );
+    }
+    assert_eq!(
         BentoError::from(C::Decode {
-            request_id: None,
+            request_id: id(),
             status: 200,
             message: "x".into()
         }),
-        BentoError::Decode { status: 200, .. }
-    ));
+        BentoError::Decode {
+            status: 200,
+            message: "x".into(),
+            request_id: id()
+        }
+    );
 }
 
 #[test]
@@ -600,6 +609,7 @@ fn one_client_is_shared_by_eight_threads() {
 fn error_messages_are_sentences_with_the_facts() {
     use bento::Error as C;
     let s = |secs| Some(std::time::Duration::from_secs(secs));
+    let id = || Some("req_5f3a_7".to_owned());
     let text = |e: C| crate::error::describe_error(e.into());
     assert_eq!(
         text(C::RateLimit {
@@ -608,8 +618,16 @@ fn error_messages_are_sentences_with_the_facts() {
         }),
         "Bento rate-limited the request (HTTP 429); retry after 15 seconds."
     );
+    assert_eq!(
+        text(C::RateLimit {
+            request_id: id(),
+            retry_after: s(15)
+        }),
+        "Bento rate-limited the request (HTTP 429); retry after 15 seconds (request id \
+         req_5f3a_7)."
+    );
     let api = text(C::Api {
-        request_id: None,
+        request_id: id(),
         status: 422,
         message: "Validation failed.".into(),
         field_errors: vec![bento::FieldError {
@@ -620,22 +638,49 @@ fn error_messages_are_sentences_with_the_facts() {
     });
     assert_eq!(
         api,
-        "Bento answered HTTP 422: Validation failed (`email` is bad); retry after 1 second."
+        "Bento answered HTTP 422: Validation failed (`email` is bad); retry after 1 second \
+         (request id req_5f3a_7)."
     );
-    let author = text(C::AuthorNotAuthorized { request_id: None });
+    let author = text(C::AuthorNotAuthorized { request_id: id() });
     assert!(
         author.starts_with("The sender is not an author"),
         "{author}"
     );
     assert!(author.contains("get_authors"), "{author}");
+    assert!(author.ends_with(" (request id req_5f3a_7)."), "{author}");
+    assert_eq!(
+        text(C::Decode {
+            request_id: id(),
+            status: 200,
+            message: "expected a map".into()
+        }),
+        "Bento answered HTTP 200 with a body this library could not read: expected a map \
+         (request id req_5f3a_7)."
+    );
+    assert_eq!(
+        text(C::NotAuthorized {
+            request_id: id(),
+            message: "Unauthorized".into()
+        }),
+        "Bento rejected the credentials (HTTP 401): Unauthorized (request id req_5f3a_7)."
+    );
     let timeout = text(C::Transport {
         kind: bento::TransportErrorKind::Timeout,
-        message: "timeout: global".into(),
+        message: "error sending request: operation timed out".into(),
     });
     assert_eq!(
         timeout,
-        "Bento did not answer in time (no complete response within timeout_secs); the request \
-         may have been received."
+        "Bento did not answer in time (timeout_secs, or what was left of deadline_secs): \
+         error sending request: operation timed out; the request may have been received."
+    );
+    let deadline = text(C::Transport {
+        kind: bento::TransportErrorKind::Deadline,
+        message: "the call's deadline of 1000 ms passed".into(),
+    });
+    assert_eq!(
+        deadline,
+        "The call's deadline (deadline_secs) passed before Bento answered: the call's \
+         deadline of 1000 ms passed."
     );
     assert_eq!(
         text(C::invalid(
@@ -653,6 +698,45 @@ fn error_messages_are_sentences_with_the_facts() {
         blank,
         "Bento rejected the credentials (HTTP 401): no details."
     );
+}
+
+/// What reqwest says when an attempt times out (the text `BentoError.Timeout` carries), and
+/// the request id of a real answer: against the emulator, on a real socket.
+#[test]
+fn timeouts_and_request_ids_from_a_real_socket() {
+    let (emu, _) = emulator();
+    let client = BentoClient::new(BentoConfig {
+        timeout_secs: Some(0.2),
+        ..config(
+            emu.base_url(),
+            emu.publishable_key(),
+            emu.secret_key(),
+            emu.site_uuid(),
+        )
+    })
+    .unwrap();
+    emu.add_fault(FaultRule::new(FaultAction::Latency { ms: 1500 }).once());
+    match client.get_tags() {
+        Err(BentoError::Timeout { message }) => {
+            assert!(message.contains("timed out"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    emu.add_fault(FaultRule::new(FaultAction::status(401)).once());
+    match client.get_tags() {
+        Err(e @ BentoError::NotAuthorized { .. }) => {
+            let BentoError::NotAuthorized {
+                request_id: Some(id),
+                ..
+            } = &e
+            else {
+                panic!("no request id: {e:?}")
+            };
+            assert!(id.starts_with("req_"), "{id}");
+            assert!(e.to_string().contains(&format!("(request id {id})")), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

@@ -1,6 +1,7 @@
 """The fault matrix, invalid input and garbage, secret redaction."""
 
 import json
+import pickle
 import socket
 
 import pytest
@@ -41,6 +42,36 @@ def test_fault_matrix(emulator, no_retry_client, action, expected, check):
     assert check(info.value), repr(info.value)
 
 
+@pytest.mark.parametrize("action, expected", [
+    ({"kind": "status", "status": 401}, E.NotAuthorized),
+    ({"kind": "status", "status": 429, "retry_after": 2}, E.RateLimited),
+    ({"kind": "status", "status": 503}, E.Api),
+    ({"kind": "html", "status": 403}, E.Api),
+    ({"kind": "malformed_json"}, E.Decode),
+], ids=["401", "429", "503", "html-403", "decode"])
+def test_errors_after_a_response_carry_its_request_id(emulator, no_retry_client, action,
+                                                      expected):
+    emulator.fault(action, path="/batch/events")
+    with pytest.raises(expected) as info:
+        track(no_retry_client)
+    sent = [r for r in emulator.requests() if r["path"].endswith("/batch/events")]
+    assert len(sent) == 1
+    # The id the emulator logged beside the request is the one in the error and its sentence.
+    assert info.value.request_id == sent[0]["request_id"]
+    assert info.value.request_id.startswith("req_")
+    assert str(info.value).endswith(f" (request id {info.value.request_id}).")
+    assert pickle.loads(pickle.dumps(info.value)).request_id == info.value.request_id
+
+
+def test_author_not_authorized_names_its_request_id(emulator, client):
+    email = bento.EmailData(to="jane@example.com", from_email="stranger@example.com",
+                            subject="Hi", html_body="<p>Hi</p>")
+    with pytest.raises(E.AuthorNotAuthorized) as info:
+        client.send_emails([email])
+    assert info.value.request_id == emulator.requests()[-1]["request_id"]
+    assert f"(request id {info.value.request_id})" in str(info.value)
+
+
 def test_author_not_authorized(client):
     email = bento.EmailData(to="jane@example.com", from_email="stranger@example.com",
                             subject="Hi", html_body="<p>Hi</p>")
@@ -64,8 +95,10 @@ def test_long_retry_after_is_returned_not_waited(emulator, client):
 def test_timeout(emulator):
     c = bento.BentoClient(emulator.config(timeout_secs=0.3, retry=bento.disabled_retry_settings()))
     emulator.fault({"kind": "latency", "ms": 2000}, path="/fetch/tags")
-    with pytest.raises(E.Timeout):
+    with pytest.raises(E.Timeout) as info:
         c.get_tags()
+    # reqwest's words, not the ureq-era phase names.
+    assert "timed out" in info.value.message, info.value.message
 
 
 def test_connection_refused():

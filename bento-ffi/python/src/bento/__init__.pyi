@@ -44,9 +44,10 @@ class TransportKind(enum.Enum):
     CONNECT = 0
     IO = 1
     RESPONSE_TOO_LARGE = 2
-    OTHER = 3
+    DEADLINE = 3
+    OTHER = 4
 
-TransportKindLike = typing.Union[TransportKind, typing.Literal['connect', 'io', 'response_too_large', 'other']]
+TransportKindLike = typing.Union[TransportKind, typing.Literal['connect', 'io', 'response_too_large', 'deadline', 'other']]
 """A `TransportKind` or its name as a string (any case)."""
 
 @dataclasses.dataclass(init=False)
@@ -221,36 +222,41 @@ class BentoError(Exception):
     class NotAuthorized(BentoError):
         """401: wrong or missing keys, or an unknown site UUID."""
         message: str
-        def __init__(self, message: str) -> None: ...
+        request_id: typing.Optional[str]
+        def __init__(self, message: str, request_id: typing.Optional[str]) -> None: ...
     class AuthorNotAuthorized(BentoError):
         """The `from` address of an email is not an author of the account (the API answers 500)."""
         message: str
-        def __init__(self, message: str) -> None: ...
+        request_id: typing.Optional[str]
+        def __init__(self, message: str, request_id: typing.Optional[str]) -> None: ...
     class RateLimited(BentoError):
         """429 after the client's retries ran out, or with a `Retry-After` longer than the retry"""
         retry_after_secs: typing.Optional[float]
-        def __init__(self, retry_after_secs: typing.Optional[float]) -> None: ...
+        request_id: typing.Optional[str]
+        def __init__(self, retry_after_secs: typing.Optional[float], request_id: typing.Optional[str]) -> None: ...
     class Api(BentoError):
         """Any other non-2xx status."""
         status: int
         message: str
         field_errors: typing.List[ApiFieldProblem]
         retry_after_secs: typing.Optional[float]
-        def __init__(self, status: int, message: str, field_errors: typing.List[ApiFieldProblem], retry_after_secs: typing.Optional[float]) -> None: ...
+        request_id: typing.Optional[str]
+        def __init__(self, status: int, message: str, field_errors: typing.List[ApiFieldProblem], retry_after_secs: typing.Optional[float], request_id: typing.Optional[str]) -> None: ...
     class Transport(BentoError):
         """No complete response: connection refused or reset, TLS failure, a response over the"""
         kind: TransportKind
         message: str
         def __init__(self, kind: TransportKind, message: str) -> None: ...
     class Timeout(BentoError):
-        """No response in time (the request may have been received)."""
+        """No response in time: within `timeout_secs`, or within what was left of the call's"""
         message: str
         def __init__(self, message: str) -> None: ...
     class Decode(BentoError):
         """The API answered 2xx but the body did not have the documented shape."""
         status: int
         message: str
-        def __init__(self, status: int, message: str) -> None: ...
+        request_id: typing.Optional[str]
+        def __init__(self, status: int, message: str, request_id: typing.Optional[str]) -> None: ...
     class Internal(BentoError):
         """A bug in this library, caught at the boundary instead of crashing the process."""
         message: str
