@@ -62,6 +62,9 @@ fun main() {
         val report = client.importSubscribersChunked(rows, 10)
         check(report.chunks == 3L && report.accepted == 25L && report.isComplete,
             "importSubscribersChunked -> 3 chunks, 25 accepted")
+        check(report.stopped == null && report.failedChunks.isEmpty(), "a complete run has no stop")
+        val short = client.withDeadline(5.0)
+        check(short.getTags() is List<*>, "withDeadline gives a working client")
 
         // fixtures
         check(client.getSequences().isNotEmpty(), "getSequences")

@@ -21,6 +21,7 @@ fn config(base_url: &str, pk: &str, secret: &str, site: &str) -> BentoConfig {
         base_url: Some(base_url.into()),
         timeout_secs: Some(10.0),
         connect_timeout_secs: None,
+        deadline_secs: None,
         max_response_bytes: None,
         user_agent: None,
         retry: Some(disabled_retry_settings()),
@@ -293,9 +294,21 @@ fn reports_map_back_to_the_callers_records_without_panicking() {
             failed: 1,
             records: vec![Default::default()],
         }],
-        stopped: None,
+        stopped: Some(bento::Error::AuthorNotAuthorized { request_id: None }),
     };
     let r = ImportReport::from_core(report, &input);
+    assert_eq!(
+        (
+            r.failed_chunks[0].delivery,
+            r.failed_chunks[0].safe_to_resend
+        ),
+        (Delivery::NotSent, true)
+    );
+    assert_eq!(r.failed_chunks[1].delivery, Delivery::Rejected);
+    assert!(matches!(
+        r.stopped,
+        Some(BentoError::AuthorNotAuthorized { .. })
+    ));
     assert_eq!(r.failed_chunks[0].records, input[2..4].to_vec());
     assert!(r.failed_chunks[1].records.is_empty());
     assert_eq!(r.failed_records, input[2..4].to_vec());
@@ -477,6 +490,16 @@ fn invalid_configs_are_errors() {
             ..good.clone()
         },
     ];
+    let cases = cases.into_iter().chain([
+        BentoConfig {
+            deadline_secs: Some(0.0),
+            ..good.clone()
+        },
+        BentoConfig {
+            deadline_secs: Some(f64::NAN),
+            ..good.clone()
+        },
+    ]);
     for c in cases {
         assert!(
             matches!(
@@ -486,6 +509,35 @@ fn invalid_configs_are_errors() {
             "{c:?}"
         );
     }
+    let deadline = |secs| {
+        BentoClient::new(BentoConfig {
+            deadline_secs: secs,
+            ..good.clone()
+        })
+        .unwrap()
+        .core()
+        .config()
+        .deadline()
+    };
+    assert_eq!(deadline(None), Some(Duration::from_secs(120)));
+    assert_eq!(deadline(Some(1.5)), Some(Duration::from_millis(1500)));
+    assert_eq!(deadline(Some(f64::INFINITY)), None);
+    let client = BentoClient::new(good.clone()).unwrap();
+    let short = client.with_deadline(Some(2.0)).unwrap();
+    assert_eq!(
+        short.core().config().deadline(),
+        Some(Duration::from_secs(2))
+    );
+    assert_eq!(
+        client
+            .with_deadline(None)
+            .unwrap()
+            .core()
+            .config()
+            .deadline(),
+        None
+    );
+    assert!(client.with_deadline(Some(-1.0)).is_err());
     assert_eq!(default_retry_settings().max_retries, 3);
     assert_eq!(disabled_retry_settings().max_retries, 0);
 }

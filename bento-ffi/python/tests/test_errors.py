@@ -277,3 +277,47 @@ def test_secret_never_in_repr_or_str(emulator):
         assert secret not in text, text
     assert "<redacted>" in repr(config)
     assert config.secret_key == secret  # the value itself is still there to use
+
+
+# ---- the call's deadline (real sockets: the emulator's latency fault, a 429) ----------------
+
+def test_a_stalled_server_fails_at_the_deadline_not_the_timeout(emulator):
+    import time
+    c = bento.BentoClient(emulator.config(timeout_secs=10.0, deadline_secs=1.0))
+    emulator.fault({"kind": "latency", "ms": 5000}, path="/fetch/tags")
+    started = time.monotonic()
+    with pytest.raises((E.Timeout, E.Transport)) as info:
+        c.get_tags()
+    elapsed = time.monotonic() - started
+    assert 0.9 <= elapsed < 1.5, elapsed
+    assert isinstance(info.value, E.Timeout) or info.value.kind == bento.TransportKind.DEADLINE
+
+
+def test_with_deadline_gives_one_call_site_a_shorter_deadline(emulator, client):
+    import time
+    emulator.fault({"kind": "latency", "ms": 5000}, path="/fetch/tags")
+    started = time.monotonic()
+    with pytest.raises((E.Timeout, E.Transport)):
+        client.with_deadline(0.5).get_tags()
+    assert time.monotonic() - started < 1.0
+
+
+def test_a_retry_after_past_the_deadline_returns_at_once(emulator):
+    import time
+    c = bento.BentoClient(emulator.config(deadline_secs=1.0))
+    emulator.fault({"kind": "status", "status": 429, "retry_after": 5}, path="/fetch/tags")
+    started = time.monotonic()
+    with pytest.raises(E.RateLimited) as info:
+        c.get_tags()
+    assert time.monotonic() - started < 0.5
+    assert info.value.retry_after_secs == 5.0
+    # Without the short deadline the same answer is waited out (5 s < the policy's 60 s):
+    # one request here, not a retry.
+    assert len([r for r in emulator.requests() if r["path"].endswith("/fetch/tags")]) == 1
+
+
+@pytest.mark.parametrize("secs", [0.0, -1.0, float("nan")])
+def test_a_bad_deadline_is_invalid_input(emulator, secs):
+    with pytest.raises(E.InvalidInput) as info:
+        bento.BentoClient(emulator.config(deadline_secs=secs))
+    assert info.value.field == "deadline" if secs == 0.0 else info.value.field == "deadline_secs"

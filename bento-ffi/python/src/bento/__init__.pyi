@@ -39,6 +39,15 @@ class DelayInterval(enum.Enum):
 DelayIntervalLike = typing.Union[DelayInterval, typing.Literal['minutes', 'hours', 'days', 'months']]
 """A `DelayInterval` or its name as a string (any case)."""
 
+class Delivery(enum.Enum):
+    """What is known about a failed chunk's delivery: it decides whether resending its records"""
+    NOT_SENT = 0
+    REJECTED = 1
+    MAYBE_RECEIVED = 2
+
+DeliveryLike = typing.Union[Delivery, typing.Literal['not_sent', 'rejected', 'maybe_received']]
+"""A `Delivery` or its name as a string (any case)."""
+
 class TransportKind(enum.Enum):
     """What kind of transport failure happened."""
     CONNECT = 0
@@ -191,6 +200,7 @@ class BentoClient:
     def update_email_template(self, id: str, subject: typing.Optional[str] = ..., html: typing.Optional[str] = ...) -> EmailTemplate: ...
     def upsert_subscriber(self, subscriber: ImportSubscriber) -> typing.Optional[Subscriber]: ...
     def validate_email(self, data: ValidationData) -> ValidationResult: ...
+    def with_deadline(self, deadline_secs: typing.Optional[float] = ...) -> BentoClient: ...
     def __copy__(self) -> BentoClient: ...
     def __deepcopy__(self, memo: typing.Any) -> BentoClient: ...
 
@@ -206,10 +216,11 @@ class BentoConfig:
     base_url: typing.Optional[str]
     timeout_secs: typing.Optional[float]
     connect_timeout_secs: typing.Optional[float]
+    deadline_secs: typing.Optional[float]
     max_response_bytes: typing.Optional[int]
     user_agent: typing.Optional[str]
     retry: typing.Optional[RetrySettings]
-    def __init__(self, *, publishable_key: str, secret_key: str, site_uuid: str, base_url: typing.Optional[str] = ..., timeout_secs: typing.Optional[float] = ..., connect_timeout_secs: typing.Optional[float] = ..., max_response_bytes: typing.Optional[int] = ..., user_agent: typing.Optional[str] = ..., retry: typing.Optional[RetrySettings] = ...) -> None: ...
+    def __init__(self, *, publishable_key: str, secret_key: str, site_uuid: str, base_url: typing.Optional[str] = ..., timeout_secs: typing.Optional[float] = ..., connect_timeout_secs: typing.Optional[float] = ..., deadline_secs: typing.Optional[float] = ..., max_response_bytes: typing.Optional[int] = ..., user_agent: typing.Optional[str] = ..., retry: typing.Optional[RetrySettings] = ...) -> None: ...
     def to_dict(self) -> typing.Dict[str, typing.Any]: ...
 
 class BentoError(Exception):
@@ -346,7 +357,8 @@ class BroadcastReport:
     partial_chunks: typing.List[PartialBroadcastChunk]
     failed_records: typing.List[BroadcastData]
     is_complete: bool
-    def __init__(self, *, records: int, chunks: int, accepted: int, failed: int, failed_chunks: typing.List[FailedBroadcastChunk], partial_chunks: typing.List[PartialBroadcastChunk], failed_records: typing.List[BroadcastData], is_complete: bool) -> None: ...
+    stopped: typing.Optional[BentoError]
+    def __init__(self, *, records: int, chunks: int, accepted: int, failed: int, failed_chunks: typing.List[FailedBroadcastChunk], partial_chunks: typing.List[PartialBroadcastChunk], failed_records: typing.List[BroadcastData], is_complete: bool, stopped: typing.Optional[BentoError]) -> None: ...
     def to_dict(self) -> typing.Dict[str, typing.Any]: ...
 
 @dataclasses.dataclass(init=False)
@@ -438,7 +450,8 @@ class CommandReport:
     partial_chunks: typing.List[PartialCommandChunk]
     failed_records: typing.List[Command]
     is_complete: bool
-    def __init__(self, *, records: int, chunks: int, accepted: int, failed: int, failed_chunks: typing.List[FailedCommandChunk], partial_chunks: typing.List[PartialCommandChunk], failed_records: typing.List[Command], is_complete: bool) -> None: ...
+    stopped: typing.Optional[BentoError]
+    def __init__(self, *, records: int, chunks: int, accepted: int, failed: int, failed_chunks: typing.List[FailedCommandChunk], partial_chunks: typing.List[PartialCommandChunk], failed_records: typing.List[Command], is_complete: bool, stopped: typing.Optional[BentoError]) -> None: ...
     def to_dict(self) -> typing.Dict[str, typing.Any]: ...
 
 @dataclasses.dataclass(init=False)
@@ -490,7 +503,8 @@ class EmailReport:
     partial_chunks: typing.List[PartialEmailChunk]
     failed_records: typing.List[EmailData]
     is_complete: bool
-    def __init__(self, *, records: int, chunks: int, accepted: int, failed: int, failed_chunks: typing.List[FailedEmailChunk], partial_chunks: typing.List[PartialEmailChunk], failed_records: typing.List[EmailData], is_complete: bool) -> None: ...
+    stopped: typing.Optional[BentoError]
+    def __init__(self, *, records: int, chunks: int, accepted: int, failed: int, failed_chunks: typing.List[FailedEmailChunk], partial_chunks: typing.List[PartialEmailChunk], failed_records: typing.List[EmailData], is_complete: bool, stopped: typing.Optional[BentoError]) -> None: ...
     def to_dict(self) -> typing.Dict[str, typing.Any]: ...
 
 @dataclasses.dataclass(init=False)
@@ -531,7 +545,8 @@ class EventReport:
     partial_chunks: typing.List[PartialEventChunk]
     failed_records: typing.List[Event]
     is_complete: bool
-    def __init__(self, *, records: int, chunks: int, accepted: int, failed: int, failed_chunks: typing.List[FailedEventChunk], partial_chunks: typing.List[PartialEventChunk], failed_records: typing.List[Event], is_complete: bool) -> None: ...
+    stopped: typing.Optional[BentoError]
+    def __init__(self, *, records: int, chunks: int, accepted: int, failed: int, failed_chunks: typing.List[FailedEventChunk], partial_chunks: typing.List[PartialEventChunk], failed_records: typing.List[Event], is_complete: bool, stopped: typing.Optional[BentoError]) -> None: ...
     def to_dict(self) -> typing.Dict[str, typing.Any]: ...
 
 @dataclasses.dataclass(init=False)
@@ -540,8 +555,10 @@ class FailedBroadcastChunk:
     index: int
     offset: int
     error: BentoError
+    delivery: Delivery
+    safe_to_resend: bool
     records: typing.List[BroadcastData]
-    def __init__(self, *, index: int, offset: int, error: BentoError, records: typing.List[BroadcastData]) -> None: ...
+    def __init__(self, *, index: int, offset: int, error: BentoError, delivery: DeliveryLike, safe_to_resend: bool, records: typing.List[BroadcastData]) -> None: ...
     def to_dict(self) -> typing.Dict[str, typing.Any]: ...
 
 @dataclasses.dataclass(init=False)
@@ -550,8 +567,10 @@ class FailedCommandChunk:
     index: int
     offset: int
     error: BentoError
+    delivery: Delivery
+    safe_to_resend: bool
     records: typing.List[Command]
-    def __init__(self, *, index: int, offset: int, error: BentoError, records: typing.List[Command]) -> None: ...
+    def __init__(self, *, index: int, offset: int, error: BentoError, delivery: DeliveryLike, safe_to_resend: bool, records: typing.List[Command]) -> None: ...
     def to_dict(self) -> typing.Dict[str, typing.Any]: ...
 
 @dataclasses.dataclass(init=False)
@@ -560,8 +579,10 @@ class FailedEmailChunk:
     index: int
     offset: int
     error: BentoError
+    delivery: Delivery
+    safe_to_resend: bool
     records: typing.List[EmailData]
-    def __init__(self, *, index: int, offset: int, error: BentoError, records: typing.List[EmailData]) -> None: ...
+    def __init__(self, *, index: int, offset: int, error: BentoError, delivery: DeliveryLike, safe_to_resend: bool, records: typing.List[EmailData]) -> None: ...
     def to_dict(self) -> typing.Dict[str, typing.Any]: ...
 
 @dataclasses.dataclass(init=False)
@@ -570,8 +591,10 @@ class FailedEventChunk:
     index: int
     offset: int
     error: BentoError
+    delivery: Delivery
+    safe_to_resend: bool
     records: typing.List[Event]
-    def __init__(self, *, index: int, offset: int, error: BentoError, records: typing.List[Event]) -> None: ...
+    def __init__(self, *, index: int, offset: int, error: BentoError, delivery: DeliveryLike, safe_to_resend: bool, records: typing.List[Event]) -> None: ...
     def to_dict(self) -> typing.Dict[str, typing.Any]: ...
 
 @dataclasses.dataclass(init=False)
@@ -580,8 +603,10 @@ class FailedImportChunk:
     index: int
     offset: int
     error: BentoError
+    delivery: Delivery
+    safe_to_resend: bool
     records: typing.List[ImportSubscriber]
-    def __init__(self, *, index: int, offset: int, error: BentoError, records: typing.List[ImportSubscriber]) -> None: ...
+    def __init__(self, *, index: int, offset: int, error: BentoError, delivery: DeliveryLike, safe_to_resend: bool, records: typing.List[ImportSubscriber]) -> None: ...
     def to_dict(self) -> typing.Dict[str, typing.Any]: ...
 
 @dataclasses.dataclass(init=False)
@@ -642,7 +667,8 @@ class ImportReport:
     partial_chunks: typing.List[PartialImportChunk]
     failed_records: typing.List[ImportSubscriber]
     is_complete: bool
-    def __init__(self, *, records: int, chunks: int, accepted: int, failed: int, failed_chunks: typing.List[FailedImportChunk], partial_chunks: typing.List[PartialImportChunk], failed_records: typing.List[ImportSubscriber], is_complete: bool) -> None: ...
+    stopped: typing.Optional[BentoError]
+    def __init__(self, *, records: int, chunks: int, accepted: int, failed: int, failed_chunks: typing.List[FailedImportChunk], partial_chunks: typing.List[PartialImportChunk], failed_records: typing.List[ImportSubscriber], is_complete: bool, stopped: typing.Optional[BentoError]) -> None: ...
     def to_dict(self) -> typing.Dict[str, typing.Any]: ...
 
 @dataclasses.dataclass(init=False)
@@ -922,4 +948,4 @@ def purchase_event(email: str, unique_key: str, amount_cents: int, currency: str
 def subscribe_event(email: str, fields_json: typing.Optional[str] = ..., fields: typing.Optional[JsonValue] = ...) -> Event: ...
 def tag_event(email: str, tag: str) -> Event: ...
 
-__all__ = ['AdsBreakdown', 'AdsStats', 'AdsStatsQuery', 'AdsTotals', 'ApiFieldProblem', 'Author', 'BatchResult', 'BentoClient', 'BentoClientProtocol', 'BentoConfig', 'BentoError', 'BlacklistData', 'BlacklistResult', 'Broadcast', 'BroadcastCreateResult', 'BroadcastData', 'BroadcastFailure', 'BroadcastReport', 'BroadcastStatus', 'BroadcastTemplate', 'BroadcastType', 'Command', 'CommandReport', 'CreatedBroadcast', 'DateRange', 'DelayInterval', 'DeleteTagResult', 'EmailData', 'EmailReport', 'EmailTemplate', 'Event', 'EventReport', 'FailedBroadcastChunk', 'FailedCommandChunk', 'FailedEmailChunk', 'FailedEventChunk', 'FailedImportChunk', 'Field', 'FormResponse', 'GenderResult', 'ImportReport', 'ImportSubscriber', 'InternalError', 'JessesRulesetCheck', 'JsonValue', 'Location', 'ModerationResult', 'PartialBroadcastChunk', 'PartialCommandChunk', 'PartialEmailChunk', 'PartialEventChunk', 'PartialImportChunk', 'ReportStats', 'RetrySettings', 'SearchQuery', 'SearchResult', 'Segment', 'Sequence', 'SequenceEmail', 'SiteStats', 'Subscriber', 'Tag', 'TemplateSummary', 'TransportKind', 'ValidationData', 'ValidationResult', 'Workflow', 'default_retry_settings', 'describe_error', 'disabled_retry_settings', 'is_valid_email', 'purchase_event', 'subscribe_event', 'tag_event']
+__all__ = ['AdsBreakdown', 'AdsStats', 'AdsStatsQuery', 'AdsTotals', 'ApiFieldProblem', 'Author', 'BatchResult', 'BentoClient', 'BentoClientProtocol', 'BentoConfig', 'BentoError', 'BlacklistData', 'BlacklistResult', 'Broadcast', 'BroadcastCreateResult', 'BroadcastData', 'BroadcastFailure', 'BroadcastReport', 'BroadcastStatus', 'BroadcastTemplate', 'BroadcastType', 'Command', 'CommandReport', 'CreatedBroadcast', 'DateRange', 'DelayInterval', 'DeleteTagResult', 'Delivery', 'EmailData', 'EmailReport', 'EmailTemplate', 'Event', 'EventReport', 'FailedBroadcastChunk', 'FailedCommandChunk', 'FailedEmailChunk', 'FailedEventChunk', 'FailedImportChunk', 'Field', 'FormResponse', 'GenderResult', 'ImportReport', 'ImportSubscriber', 'InternalError', 'JessesRulesetCheck', 'JsonValue', 'Location', 'ModerationResult', 'PartialBroadcastChunk', 'PartialCommandChunk', 'PartialEmailChunk', 'PartialEventChunk', 'PartialImportChunk', 'ReportStats', 'RetrySettings', 'SearchQuery', 'SearchResult', 'Segment', 'Sequence', 'SequenceEmail', 'SiteStats', 'Subscriber', 'Tag', 'TemplateSummary', 'TransportKind', 'ValidationData', 'ValidationResult', 'Workflow', 'default_retry_settings', 'describe_error', 'disabled_retry_settings', 'is_valid_email', 'purchase_event', 'subscribe_event', 'tag_event']
