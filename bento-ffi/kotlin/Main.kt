@@ -62,6 +62,9 @@ fun main() {
         val report = client.importSubscribersChunked(rows, 10)
         check(report.chunks == 3L && report.accepted == 25L && report.isComplete,
             "importSubscribersChunked -> 3 chunks, 25 accepted")
+        check(report.stopped == null && report.failedChunks.isEmpty(), "a complete run has no stop")
+        val short = client.withDeadline(5.0)
+        check(short.getTags() is List<*>, "withDeadline gives a working client")
 
         // fixtures
         check(client.getSequences().isNotEmpty(), "getSequences")
@@ -89,6 +92,9 @@ fun main() {
             check(!e.message.isNullOrBlank(), "AuthorNotAuthorized has a message (${e.message})")
             check(describeError(e).startsWith("The sender is not an author"),
                 "describeError(e) reads as a sentence (${describeError(e)})")
+            val id = e.requestId
+            check(id != null && id.startsWith("req_"), "AuthorNotAuthorized carries the request id ($id)")
+            check(describeError(e).contains("(request id $id)"), "describeError(e) names the request id")
         }
     }
 
@@ -99,6 +105,8 @@ fun main() {
             check(false, "wrong secret must throw")
         } catch (e: BentoException) {
             check(e is BentoException.NotAuthorized, "wrong secret -> NotAuthorized (${e::class.simpleName})")
+            val id = (e as? BentoException.NotAuthorized)?.requestId
+            check(id != null && id.startsWith("req_"), "NotAuthorized carries the request id ($id)")
             check(!(e.message ?: "").contains("sk_wrong_SECRET_value"), "error text hides the secret key")
         }
     }

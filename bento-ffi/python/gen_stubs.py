@@ -22,15 +22,17 @@ import bento
 # against the runtime's field names below (a mismatch fails instead of writing wrong stubs).
 ERROR_FIELDS = {
     "InvalidInput": {"field": "str", "reason": "str"},
-    "NotAuthorized": {"message": "str"},
-    "AuthorNotAuthorized": {"message": "str"},
-    "RateLimited": {"retry_after_secs": "typing.Optional[float]"},
+    "NotAuthorized": {"message": "str", "request_id": "typing.Optional[str]"},
+    "AuthorNotAuthorized": {"message": "str", "request_id": "typing.Optional[str]"},
+    "RateLimited": {"retry_after_secs": "typing.Optional[float]",
+                    "request_id": "typing.Optional[str]"},
     "Api": {"status": "int", "message": "str",
             "field_errors": "typing.List[ApiFieldProblem]",
-            "retry_after_secs": "typing.Optional[float]"},
+            "retry_after_secs": "typing.Optional[float]",
+            "request_id": "typing.Optional[str]"},
     "Transport": {"kind": "TransportKind", "message": "str"},
     "Timeout": {"message": "str"},
-    "Decode": {"status": "int", "message": "str"},
+    "Decode": {"status": "int", "message": "str", "request_id": "typing.Optional[str]"},
     "Internal": {"message": "str"},
 }
 

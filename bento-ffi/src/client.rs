@@ -98,6 +98,23 @@ impl BentoClient {
         })
     }
 
+    /// The same client (sharing its connection pool) with another overall deadline per call,
+    /// in seconds (`None`: no deadline), e.g. a short one for a request handler.
+    #[uniffi::method(default(deadline_secs))]
+    pub fn with_deadline(
+        &self,
+        deadline_secs: Option<f64>,
+    ) -> Result<Arc<BentoClient>, BentoError> {
+        guard(|| {
+            let deadline = deadline_secs
+                .map(|t| crate::config::seconds("deadline_secs", t))
+                .transpose()?;
+            Ok(Arc::new(BentoClient {
+                inner: self.inner.with_deadline(deadline)?,
+            }))
+        })
+    }
+
     /// The site UUID this client sends with every request.
     pub fn site_uuid(&self) -> String {
         self.inner.config().site_uuid().to_owned()

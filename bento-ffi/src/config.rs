@@ -29,6 +29,12 @@ pub struct BentoConfig {
     /// The connect timeout, in seconds (default 10, never more than the overall timeout).
     #[uniffi(default)]
     pub connect_timeout_secs: Option<f64>,
+    /// The overall deadline of one call, in seconds: every attempt and every wait between
+    /// retries (default 120). Each attempt's timeout is cut to what is left, and a
+    /// `Retry-After` that would end past it returns `RateLimited` at once. `math.inf`
+    /// (Kotlin `Double.POSITIVE_INFINITY`) removes it.
+    #[uniffi(default)]
+    pub deadline_secs: Option<f64>,
     /// The cap on a response body, in bytes (default 16 MiB).
     #[uniffi(default)]
     pub max_response_bytes: Option<i64>,
@@ -121,6 +127,12 @@ impl BentoConfig {
         if let Some(t) = self.connect_timeout_secs {
             b = b.connect_timeout(seconds("connect_timeout_secs", t)?);
         }
+        if let Some(t) = self.deadline_secs {
+            b = match t {
+                f64::INFINITY => b.no_deadline(),
+                t => b.deadline(seconds("deadline_secs", t)?),
+            };
+        }
         if let Some(n) = self.max_response_bytes {
             let n = usize::try_from(n)
                 .map_err(|_| BentoError::invalid("max_response_bytes", "must not be negative"))?;
@@ -145,6 +157,7 @@ impl fmt::Debug for BentoConfig {
             .field("base_url", &self.base_url)
             .field("timeout_secs", &self.timeout_secs)
             .field("connect_timeout_secs", &self.connect_timeout_secs)
+            .field("deadline_secs", &self.deadline_secs)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("user_agent", &self.user_agent)
             .field("retry", &self.retry)

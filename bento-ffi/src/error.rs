@@ -13,10 +13,14 @@ use std::time::Duration;
 /// | variant | where | was anything sent? |
 /// |---|---|---|
 /// | `InvalidInput` | before any I/O (bad argument, bad JSON text, bad config) | no |
-/// | `Transport`, `Timeout` | on the wire, no complete response | maybe |
+/// | `Transport`, `Timeout` | on the wire, no complete response (or the call's deadline passed) | maybe |
 /// | `NotAuthorized`, `AuthorNotAuthorized`, `RateLimited`, `Api` | the API answered an error status | yes |
 /// | `Decode` | the API answered 2xx with a body that is not the documented shape | yes |
 /// | `Internal` | a bug in this library (caught, never a crash) | maybe |
+///
+/// Every variant that follows a response carries the response's `request_id` (the server's
+/// `x-request-id`, or what a front end sent instead), and its sentence names it: quote it to
+/// find the request in the server's logs.
 #[derive(Debug, Clone, PartialEq, thiserror::Error, uniffi::Error)]
 pub enum BentoError {
     /// The input broke a rule of the API (or was not valid JSON text); nothing was sent.
@@ -28,33 +32,49 @@ pub enum BentoError {
         reason: String,
     },
     /// 401: wrong or missing keys, or an unknown site UUID.
-    #[error("Bento rejected the credentials (HTTP 401): {}.", trim(message))]
+    #[error(
+        "Bento rejected the credentials (HTTP 401): {}{}.",
+        trim(message),
+        id_suffix(request_id)
+    )]
     NotAuthorized {
         /// The server's message (redacted). Kotlin: `detail` (`message` is Throwable's).
         message: String,
+        /// The response's request id, when the server sent one.
+        request_id: Option<String>,
     },
     /// The `from` address of an email is not an author of the account (the API answers 500).
     #[error(
-        "The sender is not an author of this Bento account (HTTP 500): {}.",
-        trim(message)
+        "The sender is not an author of this Bento account (HTTP 500): {}{}.",
+        trim(message),
+        id_suffix(request_id)
     )]
     AuthorNotAuthorized {
         /// What to do about it (the API sends no text of its own). Kotlin: `detail`.
         message: String,
+        /// The response's request id, when the server sent one.
+        request_id: Option<String>,
     },
     /// 429 after the client's retries ran out, or with a `Retry-After` longer than the retry
-    /// policy waits.
-    #[error("Bento rate-limited the request (HTTP 429){}.", retry_suffix(*.retry_after_secs))]
+    /// policy waits (or than what is left of the call's deadline).
+    #[error(
+        "Bento rate-limited the request (HTTP 429){}{}.",
+        retry_suffix(*.retry_after_secs),
+        id_suffix(request_id)
+    )]
     RateLimited {
         /// The server's `Retry-After` in seconds, when it sent one.
         retry_after_secs: Option<f64>,
+        /// The response's request id, when the server sent one.
+        request_id: Option<String>,
     },
     /// Any other non-2xx status.
     #[error(
-        "Bento answered HTTP {status}: {}{}{}.",
+        "Bento answered HTTP {status}: {}{}{}{}.",
         trim(message),
         field_suffix(field_errors),
-        retry_suffix(*.retry_after_secs)
+        retry_suffix(*.retry_after_secs),
+        id_suffix(request_id)
     )]
     Api {
         /// The HTTP status code.
@@ -66,9 +86,12 @@ pub enum BentoError {
         field_errors: Vec<ApiFieldProblem>,
         /// The server's `Retry-After` in seconds (e.g. on a 503), when it sent one.
         retry_after_secs: Option<f64>,
+        /// The response's request id, when the server sent one.
+        request_id: Option<String>,
     },
     /// No complete response: connection refused or reset, TLS failure, a response over the
-    /// size limit. `kind` says whether the request may have reached the server.
+    /// size limit, or the call's deadline passed before another attempt could start. `kind`
+    /// says whether the request may have reached the server.
     #[error("{}: {}.", transport_lead(*.kind), trim(message))]
     Transport {
         /// What kind of failure.
@@ -76,22 +99,30 @@ pub enum BentoError {
         /// A short description (no URL, no credentials). Kotlin: `detail`.
         message: String,
     },
-    /// No response in time (the request may have been received).
-    #[error("Bento did not answer in time ({message}); the request may have been received.")]
+    /// No response in time: within `timeout_secs`, or within what was left of the call's
+    /// `deadline_secs` (the request may have been received).
+    #[error(
+        "Bento did not answer in time (timeout_secs, or what was left of deadline_secs): {}; \
+         the request may have been received.",
+        trim(message)
+    )]
     Timeout {
         /// A short description. Kotlin: `detail`.
         message: String,
     },
     /// The API answered 2xx but the body did not have the documented shape.
     #[error(
-        "Bento answered HTTP {status} with a body this library could not read: {}.",
-        trim(message)
+        "Bento answered HTTP {status} with a body this library could not read: {}{}.",
+        trim(message),
+        id_suffix(request_id)
     )]
     Decode {
         /// The HTTP status code.
         status: i32,
         /// What failed to parse. Kotlin: `detail`.
         message: String,
+        /// The response's request id, when the server sent one.
+        request_id: Option<String>,
     },
     /// A bug in this library, caught at the boundary instead of crashing the process.
     #[error("Internal error in bento-ffi (please report it): {}.", trim(message))]
@@ -119,6 +150,10 @@ pub enum TransportKind {
     Io,
     /// The response was larger than the configured `max_response_bytes`.
     ResponseTooLarge,
+    /// The call's overall deadline (`deadline_secs`) passed before the next attempt could
+    /// start; the error of the last attempt, if there was one, is what the call returns
+    /// instead.
+    Deadline,
     /// Anything else the transport reported.
     Other,
 }
@@ -164,6 +199,13 @@ fn trim(message: &str) -> &str {
     if t.is_empty() { "no details" } else { t }
 }
 
+fn id_suffix(request_id: &Option<String>) -> String {
+    match request_id {
+        Some(id) => format!(" (request id {id})"),
+        None => String::new(),
+    }
+}
+
 fn field_suffix(problems: &[ApiFieldProblem]) -> String {
     let parts: Vec<String> = problems
         .iter()
@@ -184,6 +226,9 @@ fn transport_lead(kind: TransportKind) -> &'static str {
         TransportKind::Connect => "Could not connect to Bento; the request was not sent",
         TransportKind::Io => "The connection to Bento broke; the request may have been received",
         TransportKind::ResponseTooLarge => "Bento's response was larger than max_response_bytes",
+        TransportKind::Deadline => {
+            "The call's deadline (deadline_secs) passed before Bento answered"
+        }
         TransportKind::Other => "The request to Bento failed",
     }
 }
@@ -199,71 +244,69 @@ fn secs(d: Option<Duration>) -> Option<f64> {
     d.map(|d| d.as_secs_f64())
 }
 
-/// The transport's timeout text (ureq's `timeout: global`, ..) as words a user can act on.
-fn timeout_text(raw: &str) -> String {
-    let phase = raw.strip_prefix("timeout: ").unwrap_or(raw).trim();
-    match phase {
-        "global" | "per call" => "no complete response within timeout_secs".to_owned(),
-        "resolve" | "connect" => "no connection within connect_timeout_secs".to_owned(),
-        "" => "no complete response in time".to_owned(),
-        other => format!("the {other} step did not finish within timeout_secs"),
+impl From<bento::Error> for BentoError {
+    fn from(e: bento::Error) -> Self {
+        bento::FlatError::from(e).into()
     }
 }
 
-impl From<bento::Error> for BentoError {
-    fn from(e: bento::Error) -> Self {
-        use bento::{Error as E, TransportErrorKind as K};
-        match e {
-            E::InvalidInput { field, reason } => BentoError::InvalidInput { field, reason },
-            E::NotAuthorized { message, .. } => BentoError::NotAuthorized { message },
-            E::AuthorNotAuthorized { .. } => BentoError::AuthorNotAuthorized {
-                message: AUTHOR_NOT_AUTHORIZED.to_owned(),
+impl From<bento::FlatError> for BentoError {
+    /// One exhaustive match on the core's class: a new class is a compile error here, not a
+    /// silent `Internal`.
+    fn from(e: bento::FlatError) -> Self {
+        use bento::ErrorClass as C;
+        let bento::FlatError {
+            class,
+            field,
+            message,
+            status,
+            retry_after,
+            field_errors,
+            request_id,
+        } = e;
+        let status = i32::from(status.unwrap_or(0));
+        let transport = |kind| BentoError::Transport {
+            kind,
+            message: message.clone(),
+        };
+        match class {
+            C::InvalidInput => BentoError::InvalidInput {
+                field: field.unwrap_or_default(),
+                reason: message,
             },
-            E::RateLimit { retry_after, .. } => BentoError::RateLimited {
-                retry_after_secs: secs(retry_after),
-            },
-            E::Api {
-                status,
+            C::NotAuthorized => BentoError::NotAuthorized {
                 message,
-                field_errors,
-                retry_after,
-                ..
-            } => BentoError::Api {
-                status: i32::from(status),
+                request_id,
+            },
+            C::AuthorNotAuthorized => BentoError::AuthorNotAuthorized {
+                message: AUTHOR_NOT_AUTHORIZED.to_owned(),
+                request_id,
+            },
+            C::RateLimited => BentoError::RateLimited {
+                retry_after_secs: secs(retry_after),
+                request_id,
+            },
+            C::Api => BentoError::Api {
+                status,
                 message,
                 field_errors: field_errors
                     .into_iter()
-                    .map(|f| ApiFieldProblem {
-                        field: f.field,
-                        message: f.message,
-                    })
+                    .map(|bento::FieldError { field, message }| ApiFieldProblem { field, message })
                     .collect(),
                 retry_after_secs: secs(retry_after),
+                request_id,
             },
-            E::Transport { kind, message } => {
-                let kind = match kind {
-                    K::Timeout => {
-                        return BentoError::Timeout {
-                            message: timeout_text(&message),
-                        };
-                    }
-                    K::Connect => TransportKind::Connect,
-                    K::Io => TransportKind::Io,
-                    K::ResponseTooLarge => TransportKind::ResponseTooLarge,
-                    _ => TransportKind::Other,
-                };
-                BentoError::Transport { kind, message }
-            }
-            E::Decode {
-                status, message, ..
-            } => BentoError::Decode {
-                status: i32::from(status),
+            C::Decode => BentoError::Decode {
+                status,
                 message,
+                request_id,
             },
-            // The core's enum is non-exhaustive; a new class surfaces as text until mapped.
-            other => BentoError::Internal {
-                message: other.to_string(),
-            },
+            C::Timeout => BentoError::Timeout { message },
+            C::Deadline => transport(TransportKind::Deadline),
+            C::Connect => transport(TransportKind::Connect),
+            C::Io => transport(TransportKind::Io),
+            C::ResponseTooLarge => transport(TransportKind::ResponseTooLarge),
+            C::Transport => transport(TransportKind::Other),
         }
     }
 }

@@ -29,6 +29,10 @@ macro_rules! report {
             pub failed_records: Vec<$item>,
             /// Whether every chunk succeeded with no failed count.
             pub is_complete: bool,
+            /// Why the run stopped sending before the end of the input (401, 403, an unknown
+            /// author, too many rate-limited chunks in a row), if it did: every later chunk
+            /// is in `failed_chunks` as `Delivery.NOT_SENT` with this error.
+            pub stopped: Option<BentoError>,
         }
 
         /// A chunk whose request failed: the error and its records.
@@ -38,8 +42,13 @@ macro_rules! report {
             pub index: i64,
             /// The position of its first record in the input.
             pub offset: i64,
-            /// Why it failed.
+            /// Why it failed (for a chunk the run did not send: the error that stopped it).
             pub error: BentoError,
+            /// What is known about its delivery.
+            pub delivery: Delivery,
+            /// Whether its records can be resent without risking duplicates: always when not
+            /// sent or rejected; when it may have been received, only for imports (upserts).
+            pub safe_to_resend: bool,
             /// Its records.
             pub records: Vec<$item>,
         }
@@ -69,14 +78,37 @@ macro_rules! report {
                         .unwrap_or_default()
                 };
                 let is_complete = report.is_complete();
-                let failed_chunks: Vec<$failed> = report
-                    .failed_chunks
+                // Every field named, no `..`: a new field of the core's report is a compile
+                // error here until the FFI carries it (or says why not).
+                let bento::BatchReport {
+                    records,
+                    chunks,
+                    accepted,
+                    failed,
+                    failed_chunks,
+                    partial_chunks,
+                    stopped,
+                } = report;
+                let failed_chunks: Vec<$failed> = failed_chunks
                     .into_iter()
-                    .map(|c| $failed {
-                        index: long(c.index as u64),
-                        offset: long(c.offset as u64),
-                        error: c.error.into(),
-                        records: slice(c.offset, c.records.len()),
+                    .map(|chunk| {
+                        let safe_to_resend = chunk.safe_to_resend();
+                        let bento::FailedChunk {
+                            index,
+                            offset,
+                            error,
+                            delivery,
+                            idempotency: _, // folded into `safe_to_resend`
+                            records,
+                        } = chunk;
+                        $failed {
+                            index: long(index as u64),
+                            offset: long(offset as u64),
+                            error: error.into(),
+                            delivery: delivery.into(),
+                            safe_to_resend,
+                            records: slice(offset, records.len()),
+                        }
                     })
                     .collect();
                 let failed_records = failed_chunks
@@ -84,27 +116,60 @@ macro_rules! report {
                     .flat_map(|c| c.records.iter().cloned())
                     .collect();
                 $report {
-                    records: long(report.records as u64),
-                    chunks: long(report.chunks as u64),
-                    accepted: long(report.accepted),
-                    failed: long(report.failed),
-                    partial_chunks: report
-                        .partial_chunks
+                    records: long(records as u64),
+                    chunks: long(chunks as u64),
+                    accepted: long(accepted),
+                    failed: long(failed),
+                    partial_chunks: partial_chunks
                         .into_iter()
-                        .map(|c| $partial {
-                            index: long(c.index as u64),
-                            offset: long(c.offset as u64),
-                            failed: long(c.failed),
-                            records: slice(c.offset, c.records.len()),
-                        })
+                        .map(
+                            |bento::PartialChunk {
+                                 index,
+                                 offset,
+                                 failed,
+                                 records,
+                             }| $partial {
+                                index: long(index as u64),
+                                offset: long(offset as u64),
+                                failed: long(failed),
+                                records: slice(offset, records.len()),
+                            },
+                        )
                         .collect(),
                     failed_chunks,
                     failed_records,
                     is_complete,
+                    stopped: stopped.map(Into::into),
                 }
             }
         }
     };
+}
+
+/// What is known about a failed chunk's delivery: it decides whether resending its records
+/// can create duplicates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Delivery {
+    /// Certainly not received: invalid input, no connection, or the run stopped before
+    /// sending it. Safe to resend.
+    NotSent,
+    /// The server answered with an error status and did not act on it (401, 403, 404, 422,
+    /// 429). Safe to resend once the cause is fixed.
+    Rejected,
+    /// It may have been received and acted on: a timeout or a dropped connection after the
+    /// request was written, a 5xx, an answer that could not be read. Resend only records of
+    /// idempotent operations (imports are upserts; events and emails are not).
+    MaybeReceived,
+}
+
+impl From<bento::Delivery> for Delivery {
+    fn from(d: bento::Delivery) -> Self {
+        match d {
+            bento::Delivery::NotSent => Delivery::NotSent,
+            bento::Delivery::Rejected => Delivery::Rejected,
+            bento::Delivery::MaybeReceived => Delivery::MaybeReceived,
+        }
+    }
 }
 
 report!(

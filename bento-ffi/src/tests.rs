@@ -21,6 +21,7 @@ fn config(base_url: &str, pk: &str, secret: &str, site: &str) -> BentoConfig {
         base_url: Some(base_url.into()),
         timeout_secs: Some(10.0),
         connect_timeout_secs: None,
+        deadline_secs: None,
         max_response_bytes: None,
         user_agent: None,
         retry: Some(disabled_retry_settings()),
@@ -293,9 +294,21 @@ fn reports_map_back_to_the_callers_records_without_panicking() {
             failed: 1,
             records: vec![Default::default()],
         }],
-        stopped: None,
+        stopped: Some(bento::Error::AuthorNotAuthorized { request_id: None }),
     };
     let r = ImportReport::from_core(report, &input);
+    assert_eq!(
+        (
+            r.failed_chunks[0].delivery,
+            r.failed_chunks[0].safe_to_resend
+        ),
+        (Delivery::NotSent, true)
+    );
+    assert_eq!(r.failed_chunks[1].delivery, Delivery::Rejected);
+    assert!(matches!(
+        r.stopped,
+        Some(BentoError::AuthorNotAuthorized { .. })
+    ));
     assert_eq!(r.failed_chunks[0].records, input[2..4].to_vec());
     assert!(r.failed_chunks[1].records.is_empty());
     assert_eq!(r.failed_records, input[2..4].to_vec());
@@ -309,22 +322,26 @@ fn reports_map_back_to_the_callers_records_without_panicking() {
 fn every_core_error_class_maps_to_its_variant() {
     use bento::{Error as C, TransportError, TransportErrorKind as K};
     let s = |n| Some(Duration::from_secs(n));
+    let id = || Some("req_ab12_7".to_owned());
     assert!(matches!(
         C::invalid("f", "r").into(),
         BentoError::InvalidInput { field, reason } if field == "f" && reason == "r"
     ));
-    assert!(matches!(
-        C::NotAuthorized {
-            request_id: None,
-            message: "m".into()
-        }
-        .into(),
-        BentoError::NotAuthorized { .. }
-    ));
     assert_eq!(
-        BentoError::from(C::AuthorNotAuthorized { request_id: None }),
+        BentoError::from(C::NotAuthorized {
+            request_id: id(),
+            message: "m".into()
+        }),
+        BentoError::NotAuthorized {
+            message: "m".into(),
+            request_id: id()
+        }
+    );
+    assert_eq!(
+        BentoError::from(C::AuthorNotAuthorized { request_id: id() }),
         BentoError::AuthorNotAuthorized {
-            message: crate::error::AUTHOR_NOT_AUTHORIZED.into()
+            message: crate::error::AUTHOR_NOT_AUTHORIZED.into(),
+            request_id: id()
         }
     );
     assert_eq!(
@@ -337,15 +354,16 @@ fn every_core_error_class_maps_to_its_variant() {
     );
     assert_eq!(
         BentoError::from(C::RateLimit {
-            request_id: None,
+            request_id: id(),
             retry_after: s(2)
         }),
         BentoError::RateLimited {
-            retry_after_secs: Some(2.0)
+            retry_after_secs: Some(2.0),
+            request_id: id()
         }
     );
     let api = C::Api {
-        request_id: None,
+        request_id: id(),
         status: 422,
         message: "bad".into(),
         field_errors: vec![bento::FieldError {
@@ -354,49 +372,53 @@ fn every_core_error_class_maps_to_its_variant() {
         }],
         retry_after: s(1),
     };
-    match BentoError::from(api) {
+    assert_eq!(
+        BentoError::from(api),
         BentoError::Api {
             status: 422,
-            field_errors,
-            retry_after_secs: Some(r),
-            ..
-        } => {
-            assert_eq!(field_errors[0].field.as_deref(), Some("email"));
-            assert_eq!(r, 1.0);
+            message: "bad".into(),
+            field_errors: vec![ApiFieldProblem {
+                field: Some("email".into()),
+                message: "is bad".into()
+            }],
+            retry_after_secs: Some(1.0),
+            request_id: id()
         }
-        other => panic!("{other:?}"),
-    }
+    );
     let t = |k| BentoError::from(C::from(TransportError::new(k, "boom")));
-    assert!(matches!(t(K::Timeout), BentoError::Timeout { .. }));
-    assert!(matches!(
-        t(K::Connect),
-        BentoError::Transport {
-            kind: TransportKind::Connect,
-            ..
+    assert_eq!(
+        t(K::Timeout),
+        BentoError::Timeout {
+            message: "boom".into()
         }
-    ));
-    assert!(matches!(
-        t(K::Io),
-        BentoError::Transport {
-            kind: TransportKind::Io,
-            ..
-        }
-    ));
-    assert!(matches!(
-        t(K::ResponseTooLarge),
-        BentoError::Transport {
-            kind: TransportKind::ResponseTooLarge,
-            ..
-        }
-    ));
-    assert!(matches!(
+    );
+    for (core, kind) in [
+        (K::Connect, TransportKind::Connect),
+        (K::Io, TransportKind::Io),
+        (K::ResponseTooLarge, TransportKind::ResponseTooLarge),
+        (K::Deadline, TransportKind::Deadline),
+        (K::Other, TransportKind::Other),
+    ] {
+        assert_eq!(
+            t(core),
+            BentoError::Transport {
+                kind,
+                message: "boom".into()
+            }
+        );
+    }
+    assert_eq!(
         BentoError::from(C::Decode {
-            request_id: None,
+            request_id: id(),
             status: 200,
             message: "x".into()
         }),
-        BentoError::Decode { status: 200, .. }
-    ));
+        BentoError::Decode {
+            status: 200,
+            message: "x".into(),
+            request_id: id()
+        }
+    );
 }
 
 #[test]
@@ -468,6 +490,16 @@ fn invalid_configs_are_errors() {
             ..good.clone()
         },
     ];
+    let cases = cases.into_iter().chain([
+        BentoConfig {
+            deadline_secs: Some(0.0),
+            ..good.clone()
+        },
+        BentoConfig {
+            deadline_secs: Some(f64::NAN),
+            ..good.clone()
+        },
+    ]);
     for c in cases {
         assert!(
             matches!(
@@ -477,6 +509,35 @@ fn invalid_configs_are_errors() {
             "{c:?}"
         );
     }
+    let deadline = |secs| {
+        BentoClient::new(BentoConfig {
+            deadline_secs: secs,
+            ..good.clone()
+        })
+        .unwrap()
+        .core()
+        .config()
+        .deadline()
+    };
+    assert_eq!(deadline(None), Some(Duration::from_secs(120)));
+    assert_eq!(deadline(Some(1.5)), Some(Duration::from_millis(1500)));
+    assert_eq!(deadline(Some(f64::INFINITY)), None);
+    let client = BentoClient::new(good.clone()).unwrap();
+    let short = client.with_deadline(Some(2.0)).unwrap();
+    assert_eq!(
+        short.core().config().deadline(),
+        Some(Duration::from_secs(2))
+    );
+    assert_eq!(
+        client
+            .with_deadline(None)
+            .unwrap()
+            .core()
+            .config()
+            .deadline(),
+        None
+    );
+    assert!(client.with_deadline(Some(-1.0)).is_err());
     assert_eq!(default_retry_settings().max_retries, 3);
     assert_eq!(disabled_retry_settings().max_retries, 0);
 }
@@ -600,6 +661,7 @@ fn one_client_is_shared_by_eight_threads() {
 fn error_messages_are_sentences_with_the_facts() {
     use bento::Error as C;
     let s = |secs| Some(std::time::Duration::from_secs(secs));
+    let id = || Some("req_5f3a_7".to_owned());
     let text = |e: C| crate::error::describe_error(e.into());
     assert_eq!(
         text(C::RateLimit {
@@ -608,8 +670,16 @@ fn error_messages_are_sentences_with_the_facts() {
         }),
         "Bento rate-limited the request (HTTP 429); retry after 15 seconds."
     );
+    assert_eq!(
+        text(C::RateLimit {
+            request_id: id(),
+            retry_after: s(15)
+        }),
+        "Bento rate-limited the request (HTTP 429); retry after 15 seconds (request id \
+         req_5f3a_7)."
+    );
     let api = text(C::Api {
-        request_id: None,
+        request_id: id(),
         status: 422,
         message: "Validation failed.".into(),
         field_errors: vec![bento::FieldError {
@@ -620,22 +690,49 @@ fn error_messages_are_sentences_with_the_facts() {
     });
     assert_eq!(
         api,
-        "Bento answered HTTP 422: Validation failed (`email` is bad); retry after 1 second."
+        "Bento answered HTTP 422: Validation failed (`email` is bad); retry after 1 second \
+         (request id req_5f3a_7)."
     );
-    let author = text(C::AuthorNotAuthorized { request_id: None });
+    let author = text(C::AuthorNotAuthorized { request_id: id() });
     assert!(
         author.starts_with("The sender is not an author"),
         "{author}"
     );
     assert!(author.contains("get_authors"), "{author}");
+    assert!(author.ends_with(" (request id req_5f3a_7)."), "{author}");
+    assert_eq!(
+        text(C::Decode {
+            request_id: id(),
+            status: 200,
+            message: "expected a map".into()
+        }),
+        "Bento answered HTTP 200 with a body this library could not read: expected a map \
+         (request id req_5f3a_7)."
+    );
+    assert_eq!(
+        text(C::NotAuthorized {
+            request_id: id(),
+            message: "Unauthorized".into()
+        }),
+        "Bento rejected the credentials (HTTP 401): Unauthorized (request id req_5f3a_7)."
+    );
     let timeout = text(C::Transport {
         kind: bento::TransportErrorKind::Timeout,
-        message: "timeout: global".into(),
+        message: "error sending request: operation timed out".into(),
     });
     assert_eq!(
         timeout,
-        "Bento did not answer in time (no complete response within timeout_secs); the request \
-         may have been received."
+        "Bento did not answer in time (timeout_secs, or what was left of deadline_secs): \
+         error sending request: operation timed out; the request may have been received."
+    );
+    let deadline = text(C::Transport {
+        kind: bento::TransportErrorKind::Deadline,
+        message: "the call's deadline of 1000 ms passed".into(),
+    });
+    assert_eq!(
+        deadline,
+        "The call's deadline (deadline_secs) passed before Bento answered: the call's \
+         deadline of 1000 ms passed."
     );
     assert_eq!(
         text(C::invalid(
@@ -653,6 +750,45 @@ fn error_messages_are_sentences_with_the_facts() {
         blank,
         "Bento rejected the credentials (HTTP 401): no details."
     );
+}
+
+/// What reqwest says when an attempt times out (the text `BentoError.Timeout` carries), and
+/// the request id of a real answer: against the emulator, on a real socket.
+#[test]
+fn timeouts_and_request_ids_from_a_real_socket() {
+    let (emu, _) = emulator();
+    let client = BentoClient::new(BentoConfig {
+        timeout_secs: Some(0.2),
+        ..config(
+            emu.base_url(),
+            emu.publishable_key(),
+            emu.secret_key(),
+            emu.site_uuid(),
+        )
+    })
+    .unwrap();
+    emu.add_fault(FaultRule::new(FaultAction::Latency { ms: 1500 }).once());
+    match client.get_tags() {
+        Err(BentoError::Timeout { message }) => {
+            assert!(message.contains("timed out"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    emu.add_fault(FaultRule::new(FaultAction::status(401)).once());
+    match client.get_tags() {
+        Err(e @ BentoError::NotAuthorized { .. }) => {
+            let BentoError::NotAuthorized {
+                request_id: Some(id),
+                ..
+            } = &e
+            else {
+                panic!("no request id: {e:?}")
+            };
+            assert!(id.starts_with("req_"), "{id}");
+            assert!(e.to_string().contains(&format!("(request id {id})")), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

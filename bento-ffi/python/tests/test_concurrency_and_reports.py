@@ -72,6 +72,10 @@ def test_email_report_returns_the_middle_chunk(client):
     assert [c.index for c in report.failed_chunks] == [1, 2]
     assert [c.offset for c in report.failed_chunks] == [5, 10]
     assert all(isinstance(c.error, E.AuthorNotAuthorized) for c in report.failed_chunks)
+    assert isinstance(report.stopped, E.AuthorNotAuthorized)
+    # The chunk after the stop was never sent.
+    assert report.failed_chunks[1].delivery == bento.Delivery.NOT_SENT
+    assert report.failed_chunks[1].safe_to_resend
     assert report.failed_records == emails[5:12]
 
 
@@ -128,3 +132,42 @@ def test_bulk_json_bad_address_fails_its_chunk_without_sending(emulator, client)
     assert report.failed_chunks[0].error.field == "subscribers[0].email"
     assert [r.email for r in report.failed_records] == ["not-an-email"]
     assert len(emulator.requests()) == before
+
+
+def test_a_wrong_key_stops_after_one_request_and_reports_everything_not_sent(emulator):
+    c = bento.BentoClient(emulator.config(secret_key="sk_wrong_key_value"))
+    rows = [bento.ImportSubscriber(email=f"w{i}@example.com") for i in range(25)]
+    report = c.import_subscribers_chunked(rows, chunk_size=10)
+    assert len([r for r in emulator.requests() if r["path"].endswith("/batch/subscribers")]) == 1
+    assert isinstance(report.stopped, E.NotAuthorized)
+    assert report.stopped.request_id.startswith("req_")
+    assert report.accepted == 0 and report.failed_records == rows
+    first, *rest = report.failed_chunks
+    assert (first.delivery, first.safe_to_resend) == (bento.Delivery.REJECTED, True)
+    assert [c.index for c in rest] == [1, 2]
+    assert all(c.delivery == bento.Delivery.NOT_SENT and c.safe_to_resend for c in rest)
+    assert all(isinstance(c.error, E.NotAuthorized) for c in rest)
+
+
+def test_a_drop_after_handling_may_have_been_received(emulator, no_retry_client):
+    emulator.fault({"kind": "drop_connection", "after_handling": True}, path="/batch/events",
+                   remaining=1)
+    events = [bento.Event(event_type="x", email=f"d{i}@example.com") for i in range(4)]
+    report = no_retry_client.track_events_chunked(events, chunk_size=2)
+    assert report.stopped is None
+    assert report.accepted == 2
+    (chunk,) = report.failed_chunks
+    assert chunk.delivery == bento.Delivery.MAYBE_RECEIVED
+    assert chunk.safe_to_resend is False  # events are not idempotent: a resend counts twice
+    # Imports are upserts: the same delivery is safe to resend.
+    emulator.fault({"kind": "drop_connection", "after_handling": True},
+                   path="/batch/subscribers", remaining=1)
+    rows = [bento.ImportSubscriber(email=f"d{i}@example.com") for i in range(2)]
+    (chunk,) = no_retry_client.import_subscribers_chunked(rows).failed_chunks
+    assert (chunk.delivery, chunk.safe_to_resend) == (bento.Delivery.MAYBE_RECEIVED, True)
+
+
+def test_a_complete_run_has_no_stop(client):
+    report = client.import_subscribers_chunked(
+        [bento.ImportSubscriber(email=f"c{i}@example.com") for i in range(3)])
+    assert report.is_complete and report.stopped is None and report.failed_chunks == []

@@ -1,6 +1,7 @@
 """The fault matrix, invalid input and garbage, secret redaction."""
 
 import json
+import pickle
 import socket
 
 import pytest
@@ -41,6 +42,36 @@ def test_fault_matrix(emulator, no_retry_client, action, expected, check):
     assert check(info.value), repr(info.value)
 
 
+@pytest.mark.parametrize("action, expected", [
+    ({"kind": "status", "status": 401}, E.NotAuthorized),
+    ({"kind": "status", "status": 429, "retry_after": 2}, E.RateLimited),
+    ({"kind": "status", "status": 503}, E.Api),
+    ({"kind": "html", "status": 403}, E.Api),
+    ({"kind": "malformed_json"}, E.Decode),
+], ids=["401", "429", "503", "html-403", "decode"])
+def test_errors_after_a_response_carry_its_request_id(emulator, no_retry_client, action,
+                                                      expected):
+    emulator.fault(action, path="/batch/events")
+    with pytest.raises(expected) as info:
+        track(no_retry_client)
+    sent = [r for r in emulator.requests() if r["path"].endswith("/batch/events")]
+    assert len(sent) == 1
+    # The id the emulator logged beside the request is the one in the error and its sentence.
+    assert info.value.request_id == sent[0]["request_id"]
+    assert info.value.request_id.startswith("req_")
+    assert str(info.value).endswith(f" (request id {info.value.request_id}).")
+    assert pickle.loads(pickle.dumps(info.value)).request_id == info.value.request_id
+
+
+def test_author_not_authorized_names_its_request_id(emulator, client):
+    email = bento.EmailData(to="jane@example.com", from_email="stranger@example.com",
+                            subject="Hi", html_body="<p>Hi</p>")
+    with pytest.raises(E.AuthorNotAuthorized) as info:
+        client.send_emails([email])
+    assert info.value.request_id == emulator.requests()[-1]["request_id"]
+    assert f"(request id {info.value.request_id})" in str(info.value)
+
+
 def test_author_not_authorized(client):
     email = bento.EmailData(to="jane@example.com", from_email="stranger@example.com",
                             subject="Hi", html_body="<p>Hi</p>")
@@ -64,8 +95,10 @@ def test_long_retry_after_is_returned_not_waited(emulator, client):
 def test_timeout(emulator):
     c = bento.BentoClient(emulator.config(timeout_secs=0.3, retry=bento.disabled_retry_settings()))
     emulator.fault({"kind": "latency", "ms": 2000}, path="/fetch/tags")
-    with pytest.raises(E.Timeout):
+    with pytest.raises(E.Timeout) as info:
         c.get_tags()
+    # reqwest's words, not the ureq-era phase names.
+    assert "timed out" in info.value.message, info.value.message
 
 
 def test_connection_refused():
@@ -244,3 +277,47 @@ def test_secret_never_in_repr_or_str(emulator):
         assert secret not in text, text
     assert "<redacted>" in repr(config)
     assert config.secret_key == secret  # the value itself is still there to use
+
+
+# ---- the call's deadline (real sockets: the emulator's latency fault, a 429) ----------------
+
+def test_a_stalled_server_fails_at_the_deadline_not_the_timeout(emulator):
+    import time
+    c = bento.BentoClient(emulator.config(timeout_secs=10.0, deadline_secs=1.0))
+    emulator.fault({"kind": "latency", "ms": 5000}, path="/fetch/tags")
+    started = time.monotonic()
+    with pytest.raises((E.Timeout, E.Transport)) as info:
+        c.get_tags()
+    elapsed = time.monotonic() - started
+    assert 0.9 <= elapsed < 1.5, elapsed
+    assert isinstance(info.value, E.Timeout) or info.value.kind == bento.TransportKind.DEADLINE
+
+
+def test_with_deadline_gives_one_call_site_a_shorter_deadline(emulator, client):
+    import time
+    emulator.fault({"kind": "latency", "ms": 5000}, path="/fetch/tags")
+    started = time.monotonic()
+    with pytest.raises((E.Timeout, E.Transport)):
+        client.with_deadline(0.5).get_tags()
+    assert time.monotonic() - started < 1.0
+
+
+def test_a_retry_after_past_the_deadline_returns_at_once(emulator):
+    import time
+    c = bento.BentoClient(emulator.config(deadline_secs=1.0))
+    emulator.fault({"kind": "status", "status": 429, "retry_after": 5}, path="/fetch/tags")
+    started = time.monotonic()
+    with pytest.raises(E.RateLimited) as info:
+        c.get_tags()
+    assert time.monotonic() - started < 0.5
+    assert info.value.retry_after_secs == 5.0
+    # Without the short deadline the same answer is waited out (5 s < the policy's 60 s):
+    # one request here, not a retry.
+    assert len([r for r in emulator.requests() if r["path"].endswith("/fetch/tags")]) == 1
+
+
+@pytest.mark.parametrize("secs", [0.0, -1.0, float("nan")])
+def test_a_bad_deadline_is_invalid_input(emulator, secs):
+    with pytest.raises(E.InvalidInput) as info:
+        bento.BentoClient(emulator.config(deadline_secs=secs))
+    assert info.value.field == "deadline" if secs == 0.0 else info.value.field == "deadline_secs"

@@ -213,6 +213,8 @@ def test_data_deletion(c):
 def test_accessors(c, emulator):
     assert c.site_uuid() == emulator.site_uuid
     assert c.base_url() == emulator.base_url
+    short = c.with_deadline(5.0)
+    assert isinstance(short, bento.BentoClient) and isinstance(short.get_tags(), list)
 
 
 def test_zz_every_method_was_called():

@@ -86,14 +86,16 @@ def test_copy_deepcopy_pickle_never_crash(emulator, case):
 # One value of every variant (all fields set), for the pickle round trip.
 EVERY_ERROR = [
     E.InvalidInput("events[0].email", "is not a valid email address"),
-    E.NotAuthorized("Unauthorized"),
-    E.AuthorNotAuthorized("use an author's address"),
-    E.RateLimited(15.0),
-    E.RateLimited(None),
-    E.Api(422, "Validation failed", [bento.ApiFieldProblem(field="email", message="bad")], 2.5),
+    E.NotAuthorized("Unauthorized", "req_1f_1"),
+    E.AuthorNotAuthorized("use an author's address", None),
+    E.RateLimited(15.0, "req_1f_2"),
+    E.RateLimited(None, None),
+    E.Api(422, "Validation failed", [bento.ApiFieldProblem(field="email", message="bad")], 2.5,
+          "req_1f_3"),
     E.Transport(bento.TransportKind.CONNECT, "connection refused"),
-    E.Timeout("no complete response within timeout_secs"),
-    E.Decode(200, "missing field `data`"),
+    E.Transport(bento.TransportKind.DEADLINE, "the call's deadline of 1000 ms passed"),
+    E.Timeout("operation timed out"),
+    E.Decode(200, "missing field `data`", "req_1f_4"),
     E.Internal("bug"),
 ]
 

@@ -39,14 +39,24 @@ class DelayInterval(enum.Enum):
 DelayIntervalLike = typing.Union[DelayInterval, typing.Literal['minutes', 'hours', 'days', 'months']]
 """A `DelayInterval` or its name as a string (any case)."""
 
+class Delivery(enum.Enum):
+    """What is known about a failed chunk's delivery: it decides whether resending its records"""
+    NOT_SENT = 0
+    REJECTED = 1
+    MAYBE_RECEIVED = 2
+
+DeliveryLike = typing.Union[Delivery, typing.Literal['not_sent', 'rejected', 'maybe_received']]
+"""A `Delivery` or its name as a string (any case)."""
+
 class TransportKind(enum.Enum):
     """What kind of transport failure happened."""
     CONNECT = 0
     IO = 1
     RESPONSE_TOO_LARGE = 2
-    OTHER = 3
+    DEADLINE = 3
+    OTHER = 4
 
-TransportKindLike = typing.Union[TransportKind, typing.Literal['connect', 'io', 'response_too_large', 'other']]
+TransportKindLike = typing.Union[TransportKind, typing.Literal['connect', 'io', 'response_too_large', 'deadline', 'other']]
 """A `TransportKind` or its name as a string (any case)."""
 
 @dataclasses.dataclass(init=False)
@@ -190,6 +200,7 @@ class BentoClient:
     def update_email_template(self, id: str, subject: typing.Optional[str] = ..., html: typing.Optional[str] = ...) -> EmailTemplate: ...
     def upsert_subscriber(self, subscriber: ImportSubscriber) -> typing.Optional[Subscriber]: ...
     def validate_email(self, data: ValidationData) -> ValidationResult: ...
+    def with_deadline(self, deadline_secs: typing.Optional[float] = ...) -> BentoClient: ...
     def __copy__(self) -> BentoClient: ...
     def __deepcopy__(self, memo: typing.Any) -> BentoClient: ...
 
@@ -205,10 +216,11 @@ class BentoConfig:
     base_url: typing.Optional[str]
     timeout_secs: typing.Optional[float]
     connect_timeout_secs: typing.Optional[float]
+    deadline_secs: typing.Optional[float]
     max_response_bytes: typing.Optional[int]
     user_agent: typing.Optional[str]
     retry: typing.Optional[RetrySettings]
-    def __init__(self, *, publishable_key: str, secret_key: str, site_uuid: str, base_url: typing.Optional[str] = ..., timeout_secs: typing.Optional[float] = ..., connect_timeout_secs: typing.Optional[float] = ..., max_response_bytes: typing.Optional[int] = ..., user_agent: typing.Optional[str] = ..., retry: typing.Optional[RetrySettings] = ...) -> None: ...
+    def __init__(self, *, publishable_key: str, secret_key: str, site_uuid: str, base_url: typing.Optional[str] = ..., timeout_secs: typing.Optional[float] = ..., connect_timeout_secs: typing.Optional[float] = ..., deadline_secs: typing.Optional[float] = ..., max_response_bytes: typing.Optional[int] = ..., user_agent: typing.Optional[str] = ..., retry: typing.Optional[RetrySettings] = ...) -> None: ...
     def to_dict(self) -> typing.Dict[str, typing.Any]: ...
 
 class BentoError(Exception):
@@ -221,36 +233,41 @@ class BentoError(Exception):
     class NotAuthorized(BentoError):
         """401: wrong or missing keys, or an unknown site UUID."""
         message: str
-        def __init__(self, message: str) -> None: ...
+        request_id: typing.Optional[str]
+        def __init__(self, message: str, request_id: typing.Optional[str]) -> None: ...
     class AuthorNotAuthorized(BentoError):
         """The `from` address of an email is not an author of the account (the API answers 500)."""
         message: str
-        def __init__(self, message: str) -> None: ...
+        request_id: typing.Optional[str]
+        def __init__(self, message: str, request_id: typing.Optional[str]) -> None: ...
     class RateLimited(BentoError):
         """429 after the client's retries ran out, or with a `Retry-After` longer than the retry"""
         retry_after_secs: typing.Optional[float]
-        def __init__(self, retry_after_secs: typing.Optional[float]) -> None: ...
+        request_id: typing.Optional[str]
+        def __init__(self, retry_after_secs: typing.Optional[float], request_id: typing.Optional[str]) -> None: ...
     class Api(BentoError):
         """Any other non-2xx status."""
         status: int
         message: str
         field_errors: typing.List[ApiFieldProblem]
         retry_after_secs: typing.Optional[float]
-        def __init__(self, status: int, message: str, field_errors: typing.List[ApiFieldProblem], retry_after_secs: typing.Optional[float]) -> None: ...
+        request_id: typing.Optional[str]
+        def __init__(self, status: int, message: str, field_errors: typing.List[ApiFieldProblem], retry_after_secs: typing.Optional[float], request_id: typing.Optional[str]) -> None: ...
     class Transport(BentoError):
         """No complete response: connection refused or reset, TLS failure, a response over the"""
         kind: TransportKind
         message: str
         def __init__(self, kind: TransportKind, message: str) -> None: ...
     class Timeout(BentoError):
-        """No response in time (the request may have been received)."""
+        """No response in time: within `timeout_secs`, or within what was left of the call's"""
         message: str
         def __init__(self, message: str) -> None: ...
     class Decode(BentoError):
         """The API answered 2xx but the body did not have the documented shape."""
         status: int
         message: str
-        def __init__(self, status: int, message: str) -> None: ...
+        request_id: typing.Optional[str]
+        def __init__(self, status: int, message: str, request_id: typing.Optional[str]) -> None: ...
     class Internal(BentoError):
         """A bug in this library, caught at the boundary instead of crashing the process."""
         message: str
@@ -340,7 +357,8 @@ class BroadcastReport:
     partial_chunks: typing.List[PartialBroadcastChunk]
     failed_records: typing.List[BroadcastData]
     is_complete: bool
-    def __init__(self, *, records: int, chunks: int, accepted: int, failed: int, failed_chunks: typing.List[FailedBroadcastChunk], partial_chunks: typing.List[PartialBroadcastChunk], failed_records: typing.List[BroadcastData], is_complete: bool) -> None: ...
+    stopped: typing.Optional[BentoError]
+    def __init__(self, *, records: int, chunks: int, accepted: int, failed: int, failed_chunks: typing.List[FailedBroadcastChunk], partial_chunks: typing.List[PartialBroadcastChunk], failed_records: typing.List[BroadcastData], is_complete: bool, stopped: typing.Optional[BentoError]) -> None: ...
     def to_dict(self) -> typing.Dict[str, typing.Any]: ...
 
 @dataclasses.dataclass(init=False)
@@ -432,7 +450,8 @@ class CommandReport:
     partial_chunks: typing.List[PartialCommandChunk]
     failed_records: typing.List[Command]
     is_complete: bool
-    def __init__(self, *, records: int, chunks: int, accepted: int, failed: int, failed_chunks: typing.List[FailedCommandChunk], partial_chunks: typing.List[PartialCommandChunk], failed_records: typing.List[Command], is_complete: bool) -> None: ...
+    stopped: typing.Optional[BentoError]
+    def __init__(self, *, records: int, chunks: int, accepted: int, failed: int, failed_chunks: typing.List[FailedCommandChunk], partial_chunks: typing.List[PartialCommandChunk], failed_records: typing.List[Command], is_complete: bool, stopped: typing.Optional[BentoError]) -> None: ...
     def to_dict(self) -> typing.Dict[str, typing.Any]: ...
 
 @dataclasses.dataclass(init=False)
@@ -484,7 +503,8 @@ class EmailReport:
     partial_chunks: typing.List[PartialEmailChunk]
     failed_records: typing.List[EmailData]
     is_complete: bool
-    def __init__(self, *, records: int, chunks: int, accepted: int, failed: int, failed_chunks: typing.List[FailedEmailChunk], partial_chunks: typing.List[PartialEmailChunk], failed_records: typing.List[EmailData], is_complete: bool) -> None: ...
+    stopped: typing.Optional[BentoError]
+    def __init__(self, *, records: int, chunks: int, accepted: int, failed: int, failed_chunks: typing.List[FailedEmailChunk], partial_chunks: typing.List[PartialEmailChunk], failed_records: typing.List[EmailData], is_complete: bool, stopped: typing.Optional[BentoError]) -> None: ...
     def to_dict(self) -> typing.Dict[str, typing.Any]: ...
 
 @dataclasses.dataclass(init=False)
@@ -525,7 +545,8 @@ class EventReport:
     partial_chunks: typing.List[PartialEventChunk]
     failed_records: typing.List[Event]
     is_complete: bool
-    def __init__(self, *, records: int, chunks: int, accepted: int, failed: int, failed_chunks: typing.List[FailedEventChunk], partial_chunks: typing.List[PartialEventChunk], failed_records: typing.List[Event], is_complete: bool) -> None: ...
+    stopped: typing.Optional[BentoError]
+    def __init__(self, *, records: int, chunks: int, accepted: int, failed: int, failed_chunks: typing.List[FailedEventChunk], partial_chunks: typing.List[PartialEventChunk], failed_records: typing.List[Event], is_complete: bool, stopped: typing.Optional[BentoError]) -> None: ...
     def to_dict(self) -> typing.Dict[str, typing.Any]: ...
 
 @dataclasses.dataclass(init=False)
@@ -534,8 +555,10 @@ class FailedBroadcastChunk:
     index: int
     offset: int
     error: BentoError
+    delivery: Delivery
+    safe_to_resend: bool
     records: typing.List[BroadcastData]
-    def __init__(self, *, index: int, offset: int, error: BentoError, records: typing.List[BroadcastData]) -> None: ...
+    def __init__(self, *, index: int, offset: int, error: BentoError, delivery: DeliveryLike, safe_to_resend: bool, records: typing.List[BroadcastData]) -> None: ...
     def to_dict(self) -> typing.Dict[str, typing.Any]: ...
 
 @dataclasses.dataclass(init=False)
@@ -544,8 +567,10 @@ class FailedCommandChunk:
     index: int
     offset: int
     error: BentoError
+    delivery: Delivery
+    safe_to_resend: bool
     records: typing.List[Command]
-    def __init__(self, *, index: int, offset: int, error: BentoError, records: typing.List[Command]) -> None: ...
+    def __init__(self, *, index: int, offset: int, error: BentoError, delivery: DeliveryLike, safe_to_resend: bool, records: typing.List[Command]) -> None: ...
     def to_dict(self) -> typing.Dict[str, typing.Any]: ...
 
 @dataclasses.dataclass(init=False)
@@ -554,8 +579,10 @@ class FailedEmailChunk:
     index: int
     offset: int
     error: BentoError
+    delivery: Delivery
+    safe_to_resend: bool
     records: typing.List[EmailData]
-    def __init__(self, *, index: int, offset: int, error: BentoError, records: typing.List[EmailData]) -> None: ...
+    def __init__(self, *, index: int, offset: int, error: BentoError, delivery: DeliveryLike, safe_to_resend: bool, records: typing.List[EmailData]) -> None: ...
     def to_dict(self) -> typing.Dict[str, typing.Any]: ...
 
 @dataclasses.dataclass(init=False)
@@ -564,8 +591,10 @@ class FailedEventChunk:
     index: int
     offset: int
     error: BentoError
+    delivery: Delivery
+    safe_to_resend: bool
     records: typing.List[Event]
-    def __init__(self, *, index: int, offset: int, error: BentoError, records: typing.List[Event]) -> None: ...
+    def __init__(self, *, index: int, offset: int, error: BentoError, delivery: DeliveryLike, safe_to_resend: bool, records: typing.List[Event]) -> None: ...
     def to_dict(self) -> typing.Dict[str, typing.Any]: ...
 
 @dataclasses.dataclass(init=False)
@@ -574,8 +603,10 @@ class FailedImportChunk:
     index: int
     offset: int
     error: BentoError
+    delivery: Delivery
+    safe_to_resend: bool
     records: typing.List[ImportSubscriber]
-    def __init__(self, *, index: int, offset: int, error: BentoError, records: typing.List[ImportSubscriber]) -> None: ...
+    def __init__(self, *, index: int, offset: int, error: BentoError, delivery: DeliveryLike, safe_to_resend: bool, records: typing.List[ImportSubscriber]) -> None: ...
     def to_dict(self) -> typing.Dict[str, typing.Any]: ...
 
 @dataclasses.dataclass(init=False)
@@ -636,7 +667,8 @@ class ImportReport:
     partial_chunks: typing.List[PartialImportChunk]
     failed_records: typing.List[ImportSubscriber]
     is_complete: bool
-    def __init__(self, *, records: int, chunks: int, accepted: int, failed: int, failed_chunks: typing.List[FailedImportChunk], partial_chunks: typing.List[PartialImportChunk], failed_records: typing.List[ImportSubscriber], is_complete: bool) -> None: ...
+    stopped: typing.Optional[BentoError]
+    def __init__(self, *, records: int, chunks: int, accepted: int, failed: int, failed_chunks: typing.List[FailedImportChunk], partial_chunks: typing.List[PartialImportChunk], failed_records: typing.List[ImportSubscriber], is_complete: bool, stopped: typing.Optional[BentoError]) -> None: ...
     def to_dict(self) -> typing.Dict[str, typing.Any]: ...
 
 @dataclasses.dataclass(init=False)
@@ -916,4 +948,4 @@ def purchase_event(email: str, unique_key: str, amount_cents: int, currency: str
 def subscribe_event(email: str, fields_json: typing.Optional[str] = ..., fields: typing.Optional[JsonValue] = ...) -> Event: ...
 def tag_event(email: str, tag: str) -> Event: ...
 
-__all__ = ['AdsBreakdown', 'AdsStats', 'AdsStatsQuery', 'AdsTotals', 'ApiFieldProblem', 'Author', 'BatchResult', 'BentoClient', 'BentoClientProtocol', 'BentoConfig', 'BentoError', 'BlacklistData', 'BlacklistResult', 'Broadcast', 'BroadcastCreateResult', 'BroadcastData', 'BroadcastFailure', 'BroadcastReport', 'BroadcastStatus', 'BroadcastTemplate', 'BroadcastType', 'Command', 'CommandReport', 'CreatedBroadcast', 'DateRange', 'DelayInterval', 'DeleteTagResult', 'EmailData', 'EmailReport', 'EmailTemplate', 'Event', 'EventReport', 'FailedBroadcastChunk', 'FailedCommandChunk', 'FailedEmailChunk', 'FailedEventChunk', 'FailedImportChunk', 'Field', 'FormResponse', 'GenderResult', 'ImportReport', 'ImportSubscriber', 'InternalError', 'JessesRulesetCheck', 'JsonValue', 'Location', 'ModerationResult', 'PartialBroadcastChunk', 'PartialCommandChunk', 'PartialEmailChunk', 'PartialEventChunk', 'PartialImportChunk', 'ReportStats', 'RetrySettings', 'SearchQuery', 'SearchResult', 'Segment', 'Sequence', 'SequenceEmail', 'SiteStats', 'Subscriber', 'Tag', 'TemplateSummary', 'TransportKind', 'ValidationData', 'ValidationResult', 'Workflow', 'default_retry_settings', 'describe_error', 'disabled_retry_settings', 'is_valid_email', 'purchase_event', 'subscribe_event', 'tag_event']
+__all__ = ['AdsBreakdown', 'AdsStats', 'AdsStatsQuery', 'AdsTotals', 'ApiFieldProblem', 'Author', 'BatchResult', 'BentoClient', 'BentoClientProtocol', 'BentoConfig', 'BentoError', 'BlacklistData', 'BlacklistResult', 'Broadcast', 'BroadcastCreateResult', 'BroadcastData', 'BroadcastFailure', 'BroadcastReport', 'BroadcastStatus', 'BroadcastTemplate', 'BroadcastType', 'Command', 'CommandReport', 'CreatedBroadcast', 'DateRange', 'DelayInterval', 'DeleteTagResult', 'Delivery', 'EmailData', 'EmailReport', 'EmailTemplate', 'Event', 'EventReport', 'FailedBroadcastChunk', 'FailedCommandChunk', 'FailedEmailChunk', 'FailedEventChunk', 'FailedImportChunk', 'Field', 'FormResponse', 'GenderResult', 'ImportReport', 'ImportSubscriber', 'InternalError', 'JessesRulesetCheck', 'JsonValue', 'Location', 'ModerationResult', 'PartialBroadcastChunk', 'PartialCommandChunk', 'PartialEmailChunk', 'PartialEventChunk', 'PartialImportChunk', 'ReportStats', 'RetrySettings', 'SearchQuery', 'SearchResult', 'Segment', 'Sequence', 'SequenceEmail', 'SiteStats', 'Subscriber', 'Tag', 'TemplateSummary', 'TransportKind', 'ValidationData', 'ValidationResult', 'Workflow', 'default_retry_settings', 'describe_error', 'disabled_retry_settings', 'is_valid_email', 'purchase_event', 'subscribe_event', 'tag_event']
