@@ -4,7 +4,7 @@
 //! list: `bento/tests/hostile.rs` (async and blocking clients), `host-tests`' `e2e/hostile.rs`
 //! (the WASI component), and `bento-ffi/python/tests/test_hostile.py` through the
 //! `bento-hostile` binary (`bento-hostile list` prints the list as JSON, `bento-hostile serve
-//! NAME` serves one case). A surface that cannot run a case says why in [`Case::python`] /
+//! NAME` serves one case). A surface that cannot run a case says why in `Case::python` /
 //! [`Case::component`]; FUZZING.md's table is generated from this list (and checked by a test).
 //!
 //! The server-side half of every check ([`Case::server_problems`]) is written here once, so
@@ -104,7 +104,7 @@ impl Call {
     }
 }
 
-/// The client settings of a case (every surface sets what it can; see [`Case::python`]).
+/// The client settings of a case (every surface sets what it can; see `Case::python`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Setup {
     /// Per-attempt timeout.
