@@ -1,6 +1,10 @@
 //! Output records, converted from the core's forward-compatible models. Resources are
 //! flattened: `id` beside the attributes. Open-ended JSON parts are `JsonValue`s (Python: dict/list/scalars;
 //! Kotlin/Swift: JSON text).
+//!
+//! Every converter destructures its core type field by field, without `..` (as the
+//! component's `convert.rs` does for the WIT): a field the core gains is a compile error here
+//! until the FFI record carries it, or names it `field: _` with the reason it is dropped.
 
 use crate::json::{JsonValue, map_text, opt_map_value, opt_value};
 
@@ -20,9 +24,10 @@ pub struct BatchResult {
 
 impl From<bento::BatchResult> for BatchResult {
     fn from(r: bento::BatchResult) -> Self {
+        let bento::BatchResult { results, failed } = r;
         BatchResult {
-            results: long(r.results),
-            failed: long(r.failed),
+            results: long(results),
+            failed: long(failed),
         }
     }
 }
@@ -50,16 +55,29 @@ pub struct Subscriber {
 
 impl From<bento::Subscriber> for Subscriber {
     fn from(r: bento::Subscriber) -> Self {
-        let a = r.attributes;
+        let is_subscribed = r.attributes.is_subscribed();
+        let bento::Subscriber {
+            id,
+            kind: _, // the resource type (`visitors`): the same for every subscriber
+            attributes:
+                bento::SubscriberAttributes {
+                    uuid,
+                    email,
+                    fields,
+                    cached_tag_ids,
+                    unsubscribed_at,
+                    navigation_url,
+                },
+        } = r;
         Subscriber {
-            id: r.id,
-            is_subscribed: a.is_subscribed(),
-            uuid: a.uuid,
-            email: a.email,
-            fields: opt_map_value(a.fields),
-            cached_tag_ids: a.cached_tag_ids,
-            unsubscribed_at: a.unsubscribed_at,
-            navigation_url: a.navigation_url,
+            id,
+            uuid,
+            email,
+            fields: opt_map_value(fields),
+            cached_tag_ids,
+            unsubscribed_at,
+            navigation_url,
+            is_subscribed,
         }
     }
 }
@@ -75,15 +93,29 @@ pub struct Tag {
     pub created_at: String,
     /// Discarded (deleted), if it was.
     pub discarded_at: Option<String>,
+    /// The site's id as the API sent it (a number, usually): any JSON value.
+    pub site_id: Option<JsonValue>,
 }
 
 impl From<bento::Tag> for Tag {
     fn from(r: bento::Tag) -> Self {
+        let bento::Tag {
+            id,
+            kind: _, // the resource type (`tags`)
+            attributes:
+                bento::TagAttributes {
+                    name,
+                    created_at,
+                    discarded_at,
+                    site_id,
+                },
+        } = r;
         Tag {
-            id: r.id,
-            name: r.attributes.name,
-            created_at: r.attributes.created_at,
-            discarded_at: r.attributes.discarded_at,
+            id,
+            name,
+            created_at,
+            discarded_at,
+            site_id: opt_value(site_id),
         }
     }
 }
@@ -97,7 +129,8 @@ pub struct DeleteTagResult {
 
 impl From<bento::DeleteTagResult> for DeleteTagResult {
     fn from(r: bento::DeleteTagResult) -> Self {
-        DeleteTagResult { message: r.message }
+        let bento::DeleteTagResult { message } = r;
+        DeleteTagResult { message }
     }
 }
 
@@ -118,12 +151,23 @@ pub struct Field {
 
 impl From<bento::Field> for Field {
     fn from(r: bento::Field) -> Self {
+        let bento::Field {
+            id,
+            kind: _, // the resource type (`visitors-fields`)
+            attributes:
+                bento::FieldAttributes {
+                    name,
+                    key,
+                    whitelisted,
+                    created_at,
+                },
+        } = r;
         Field {
-            id: r.id,
-            name: r.attributes.name,
-            key: r.attributes.key,
-            whitelisted: r.attributes.whitelisted,
-            created_at: r.attributes.created_at,
+            id,
+            name,
+            key,
+            whitelisted,
+            created_at,
         }
     }
 }
@@ -164,21 +208,42 @@ pub struct Broadcast {
 
 impl From<bento::Broadcast> for Broadcast {
     fn from(r: bento::Broadcast) -> Self {
-        let a = r.attributes;
+        let bento::Broadcast {
+            id,
+            kind: _, // the resource type (undocumented for broadcasts; not relied on)
+            attributes:
+                bento::BroadcastAttributes {
+                    name,
+                    share_url,
+                    template,
+                    created_at,
+                    sent_final_batch_at,
+                    send_at,
+                    stats,
+                },
+        } = r;
         Broadcast {
-            id: r.id,
-            name: a.name,
-            share_url: a.share_url,
-            template: a.template.map(|t| BroadcastTemplate {
-                template_id: t.template_id,
-                subject: t.subject,
-                to: t.to,
-                html: t.html,
+            id,
+            name,
+            share_url,
+            template: template.map(|t| {
+                let bento::broadcasts::BroadcastTemplate {
+                    template_id,
+                    subject,
+                    to,
+                    html,
+                } = t;
+                BroadcastTemplate {
+                    template_id,
+                    subject,
+                    to,
+                    html,
+                }
             }),
-            created_at: a.created_at,
-            sent_final_batch_at: a.sent_final_batch_at,
-            send_at: a.send_at,
-            stats: opt_value(a.stats),
+            created_at,
+            sent_final_batch_at,
+            send_at,
+            stats: opt_value(stats),
         }
     }
 }
@@ -222,26 +287,41 @@ pub struct BroadcastCreateResult {
 
 impl From<bento::BroadcastCreateResult> for BroadcastCreateResult {
     fn from(r: bento::BroadcastCreateResult) -> Self {
+        let bento::BroadcastCreateResult {
+            results,
+            failed,
+            broadcasts,
+            failures,
+        } = r;
         BroadcastCreateResult {
-            results: long(r.results),
-            failed: long(r.failed),
-            broadcasts: r
-                .broadcasts
+            results: long(results),
+            failed: long(failed),
+            broadcasts: broadcasts
                 .into_iter()
-                .map(|b| CreatedBroadcast {
-                    id: b.id,
-                    template_id: b.template_id,
-                    name: b.name,
-                    dashboard_url: b.dashboard_url,
+                .map(|b| {
+                    let bento::broadcasts::CreatedBroadcast {
+                        id,
+                        template_id,
+                        name,
+                        dashboard_url,
+                    } = b;
+                    CreatedBroadcast {
+                        id,
+                        template_id,
+                        name,
+                        dashboard_url,
+                    }
                 })
                 .collect(),
-            failures: r
-                .failures
+            failures: failures
                 .into_iter()
-                .map(|f| BroadcastFailure {
-                    index: f.index.map(long),
-                    name: f.name,
-                    error: f.error,
+                .map(|f| {
+                    let bento::broadcasts::BroadcastFailure { index, name, error } = f;
+                    BroadcastFailure {
+                        index: index.map(long),
+                        name,
+                        error,
+                    }
                 })
                 .collect(),
         }
@@ -261,10 +341,13 @@ pub struct TemplateSummary {
 
 fn summaries(v: Vec<bento::sequences::TemplateSummary>) -> Vec<TemplateSummary> {
     v.into_iter()
-        .map(|t| TemplateSummary {
-            id: t.id,
-            subject: t.subject,
-            stats: opt_value(t.stats),
+        .map(|t| {
+            let bento::sequences::TemplateSummary { id, subject, stats } = t;
+            TemplateSummary {
+                id,
+                subject,
+                stats: opt_value(stats),
+            }
         })
         .collect()
 }
@@ -286,13 +369,24 @@ pub struct Sequence {
 
 impl From<bento::Sequence> for Sequence {
     fn from(r: bento::Sequence) -> Self {
-        let a = r.attributes;
+        let bento::Sequence {
+            id,
+            kind: _, // the resource type (`sequences`)
+            attributes:
+                bento::sequences::SequenceAttributes {
+                    name,
+                    created_at,
+                    id: _, // the numeric id the API may repeat here: the resource id's value
+                    prefix_id,
+                    email_templates,
+                },
+        } = r;
         Sequence {
-            id: r.id,
-            name: a.name,
-            created_at: a.created_at,
-            prefix_id: a.prefix_id,
-            email_templates: summaries(a.email_templates),
+            id,
+            name,
+            created_at,
+            prefix_id,
+            email_templates: summaries(email_templates),
         }
     }
 }
@@ -316,14 +410,26 @@ pub struct Workflow {
 
 impl From<bento::Workflow> for Workflow {
     fn from(r: bento::Workflow) -> Self {
-        let a = r.attributes;
+        let bento::Workflow {
+            id,
+            kind: _, // the resource type (`workflows`)
+            attributes:
+                bento::workflows::WorkflowAttributes {
+                    name,
+                    status,
+                    created_at,
+                    id: _, // the repeated numeric id, as for sequences
+                    prefix_id,
+                    email_templates,
+                },
+        } = r;
         Workflow {
-            id: r.id,
-            name: a.name,
-            status: a.status,
-            created_at: a.created_at,
-            prefix_id: a.prefix_id,
-            email_templates: summaries(a.email_templates),
+            id,
+            name,
+            status,
+            created_at,
+            prefix_id,
+            email_templates: summaries(email_templates),
         }
     }
 }
@@ -347,14 +453,25 @@ pub struct EmailTemplate {
 
 impl From<bento::EmailTemplate> for EmailTemplate {
     fn from(r: bento::EmailTemplate) -> Self {
-        let a = r.attributes;
+        let bento::EmailTemplate {
+            id,
+            kind: _, // the resource type (`email_templates`)
+            attributes:
+                bento::templates::EmailTemplateAttributes {
+                    name,
+                    subject,
+                    html,
+                    created_at,
+                    stats,
+                },
+        } = r;
         EmailTemplate {
-            id: r.id,
-            name: a.name,
-            subject: a.subject,
-            html: a.html,
-            created_at: a.created_at,
-            stats: opt_value(a.stats),
+            id,
+            name,
+            subject,
+            html,
+            created_at,
+            stats: opt_value(stats),
         }
     }
 }
@@ -396,22 +513,39 @@ pub struct Location {
 
 impl From<bento::Location> for Location {
     fn from(l: bento::Location) -> Self {
+        let bento::Location {
+            request,
+            ip,
+            country_code2,
+            country_code3,
+            country_name,
+            continent_code,
+            region_name,
+            city_name,
+            postal_code,
+            latitude,
+            longitude,
+            dma_code,
+            area_code,
+            timezone,
+            real_region_name,
+        } = l;
         Location {
-            request: l.request,
-            ip: l.ip,
-            country_code2: l.country_code2,
-            country_code3: l.country_code3,
-            country_name: l.country_name,
-            continent_code: l.continent_code,
-            region_name: l.region_name,
-            city_name: l.city_name,
-            postal_code: l.postal_code,
-            latitude: l.latitude,
-            longitude: l.longitude,
-            dma_code: l.dma_code,
-            area_code: l.area_code,
-            timezone: l.timezone,
-            real_region_name: l.real_region_name,
+            request,
+            ip,
+            country_code2,
+            country_code3,
+            country_name,
+            continent_code,
+            region_name,
+            city_name,
+            postal_code,
+            latitude,
+            longitude,
+            dma_code,
+            area_code,
+            timezone,
+            real_region_name,
         }
     }
 }
@@ -447,20 +581,40 @@ pub struct FormResponse {
 
 impl From<bento::FormResponse> for FormResponse {
     fn from(r: bento::FormResponse) -> Self {
-        let d = r.attributes.data;
+        let bento::FormResponse {
+            id,
+            kind: _, // the resource type (`events`)
+            attributes:
+                bento::forms::FormResponseAttributes {
+                    uuid,
+                    data:
+                        bento::forms::FormResponseData {
+                            id: response_id,
+                            kind,
+                            date,
+                            identity,
+                            ip,
+                            fields,
+                            details,
+                            browser,
+                            page,
+                            location,
+                        },
+                },
+        } = r;
         FormResponse {
-            id: r.id,
-            uuid: r.attributes.uuid,
-            response_id: d.id,
-            kind: d.kind,
-            date: d.date,
-            identity: opt_map_value(d.identity),
-            ip: d.ip,
-            fields: opt_map_value(d.fields),
-            details: opt_map_value(d.details),
-            browser: opt_value(d.browser),
-            page: opt_value(d.page),
-            location: d.location.map(Into::into),
+            id,
+            uuid,
+            response_id,
+            kind,
+            date,
+            identity: opt_map_value(identity),
+            ip,
+            fields: opt_map_value(fields),
+            details: opt_map_value(details),
+            browser: opt_value(browser),
+            page: opt_value(page),
+            location: location.map(Into::into),
         }
     }
 }
@@ -484,14 +638,25 @@ pub struct Segment {
 
 impl From<bento::Segment> for Segment {
     fn from(r: bento::Segment) -> Self {
-        let a = r.attributes;
+        let bento::Segment {
+            id,
+            kind: _, // the resource type
+            attributes:
+                bento::segments::SegmentAttributes {
+                    name,
+                    description,
+                    visitor_event_query,
+                    created_at,
+                    updated_at,
+                },
+        } = r;
         Segment {
-            id: r.id,
-            name: a.name,
-            description: a.description,
-            visitor_event_query: opt_value(a.visitor_event_query),
-            created_at: a.created_at,
-            updated_at: a.updated_at,
+            id,
+            name,
+            description,
+            visitor_event_query: opt_value(visitor_event_query),
+            created_at,
+            updated_at,
         }
     }
 }
@@ -511,11 +676,16 @@ pub struct Author {
 
 impl From<bento::Author> for Author {
     fn from(r: bento::Author) -> Self {
+        let bento::Author {
+            id,
+            kind: _, // the resource type
+            attributes: bento::AuthorAttributes { email, name, other },
+        } = r;
         Author {
-            id: r.id,
-            email: r.attributes.email,
-            name: r.attributes.name,
-            other: JsonValue(map_text(r.attributes.other)),
+            id,
+            email,
+            name,
+            other: JsonValue(map_text(other)),
         }
     }
 }
@@ -533,10 +703,15 @@ pub struct SiteStats {
 
 impl From<bento::SiteStats> for SiteStats {
     fn from(s: bento::SiteStats) -> Self {
+        let bento::SiteStats {
+            user_count,
+            subscriber_count,
+            unsubscriber_count,
+        } = s;
         SiteStats {
-            user_count: long(s.user_count),
-            subscriber_count: long(s.subscriber_count),
-            unsubscriber_count: long(s.unsubscriber_count),
+            user_count: long(user_count),
+            subscriber_count: long(subscriber_count),
+            unsubscriber_count: long(unsubscriber_count),
         }
     }
 }
@@ -556,11 +731,17 @@ pub struct ReportStats {
 
 impl From<bento::ReportStats> for ReportStats {
     fn from(r: bento::ReportStats) -> Self {
+        let bento::ReportStats {
+            data,
+            chart_style,
+            report_type,
+            report_name,
+        } = r;
         ReportStats {
-            data: JsonValue(r.data.to_string()),
-            chart_style: r.chart_style,
-            report_type: r.report_type,
-            report_name: r.report_name,
+            data: JsonValue(data.to_string()),
+            chart_style,
+            report_type,
+            report_name,
         }
     }
 }
@@ -622,33 +803,62 @@ pub struct AdsStats {
 
 impl From<bento::AdsStats> for AdsStats {
     fn from(s: bento::AdsStats) -> Self {
+        let bento::AdsStats {
+            dimension,
+            dimension_label,
+            attribution,
+            revenue_mode,
+            totals,
+            chart_data,
+            breakdown,
+            revenue_truncated,
+        } = s;
         AdsStats {
-            dimension: s.dimension,
-            dimension_label: s.dimension_label,
-            attribution: opt_value(s.attribution),
-            revenue_mode: opt_value(s.revenue_mode),
-            totals: s.totals.map(|t| AdsTotals {
-                signups: t.signups.map(long),
-                customers: t.customers.map(long),
-                revenue_cents: t.revenue_cents,
-                revenue_currency: t.revenue_currency,
-                customer_rate: t.customer_rate,
-                top_source: t.top_source,
+            dimension,
+            dimension_label,
+            attribution: opt_value(attribution),
+            revenue_mode: opt_value(revenue_mode),
+            totals: totals.map(|t| {
+                let bento::stats::AdsTotals {
+                    signups,
+                    customers,
+                    revenue_cents,
+                    revenue_currency,
+                    customer_rate,
+                    top_source,
+                } = t;
+                AdsTotals {
+                    signups: signups.map(long),
+                    customers: customers.map(long),
+                    revenue_cents,
+                    revenue_currency,
+                    customer_rate,
+                    top_source,
+                }
             }),
-            chart_data: JsonValue(serde_json::Value::Array(s.chart_data).to_string()),
-            breakdown: s
-                .breakdown
+            chart_data: JsonValue(serde_json::Value::Array(chart_data).to_string()),
+            breakdown: breakdown
                 .into_iter()
-                .map(|b| AdsBreakdown {
-                    key: b.key,
-                    label: b.label,
-                    signups: b.signups.map(long),
-                    customers: b.customers.map(long),
-                    revenue_cents: b.revenue_cents,
-                    revenue_per_signup_cents: b.revenue_per_signup_cents,
+                .map(|b| {
+                    let bento::stats::AdsBreakdown {
+                        key,
+                        label,
+                        signups,
+                        customers,
+                        revenue_cents,
+                        revenue_per_signup_cents,
+                    } = b;
+                    AdsBreakdown {
+                        key,
+                        label,
+                        signups: signups.map(long),
+                        customers: customers.map(long),
+                        revenue_cents,
+                        revenue_per_signup_cents,
+                    }
                 })
                 .collect(),
-            revenue_truncated: s.revenue_truncated,
+            revenue_truncated,
         }
     }
 }
@@ -664,10 +874,8 @@ pub struct ValidationResult {
 
 impl From<bento::ValidationResult> for ValidationResult {
     fn from(r: bento::ValidationResult) -> Self {
-        ValidationResult {
-            valid: r.valid,
-            reasons: r.reasons,
-        }
+        let bento::ValidationResult { valid, reasons } = r;
+        ValidationResult { valid, reasons }
     }
 }
 
@@ -684,10 +892,15 @@ pub struct ModerationResult {
 
 impl From<bento::ModerationResult> for ModerationResult {
     fn from(r: bento::ModerationResult) -> Self {
+        let bento::ModerationResult {
+            valid,
+            reasons,
+            safe_original_content,
+        } = r;
         ModerationResult {
-            valid: r.valid,
-            reasons: r.reasons,
-            safe_original_content: r.safe_original_content,
+            valid,
+            reasons,
+            safe_original_content,
         }
     }
 }
@@ -703,10 +916,8 @@ pub struct GenderResult {
 
 impl From<bento::GenderResult> for GenderResult {
     fn from(r: bento::GenderResult) -> Self {
-        GenderResult {
-            gender: r.gender,
-            confidence: r.confidence,
-        }
+        let bento::GenderResult { gender, confidence } = r;
+        GenderResult { gender, confidence }
     }
 }
 
@@ -726,10 +937,15 @@ pub struct BlacklistResult {
 impl From<bento::BlacklistResult> for BlacklistResult {
     fn from(r: bento::BlacklistResult) -> Self {
         let listed_on = r.listed_on().into_iter().map(str::to_owned).collect();
+        let bento::BlacklistResult {
+            query,
+            description,
+            results,
+        } = r;
         BlacklistResult {
-            query: r.query,
-            description: r.description,
-            results: opt_map_value(r.results),
+            query,
+            description,
+            results: opt_map_value(results),
             listed_on,
         }
     }
@@ -746,9 +962,10 @@ pub struct SearchResult {
 
 impl From<bento::SearchResult> for SearchResult {
     fn from(r: bento::SearchResult) -> Self {
+        let bento::SearchResult { data, meta } = r;
         SearchResult {
-            data: r.data.into_iter().map(Into::into).collect(),
-            meta: opt_value(r.meta),
+            data: data.into_iter().map(Into::into).collect(),
+            meta: opt_value(meta),
         }
     }
 }
