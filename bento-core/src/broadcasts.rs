@@ -147,6 +147,21 @@ impl Serialize for BroadcastType {
     }
 }
 
+/// The one string → type mapping of every surface that takes the type as text (the FFI, the
+/// WIT): `plain` and `raw` (in any ASCII case) are the documented types; any other string is
+/// passed through unchanged as [`BroadcastType::Other`] (the API contract: accept any string).
+impl From<&str> for BroadcastType {
+    fn from(s: &str) -> Self {
+        if s.eq_ignore_ascii_case("plain") {
+            BroadcastType::Plain
+        } else if s.eq_ignore_ascii_case("raw") {
+            BroadcastType::Raw
+        } else {
+            BroadcastType::Other(s.to_owned())
+        }
+    }
+}
+
 /// The sender of a broadcast (must be an author of the account).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BroadcastSender {
@@ -320,6 +335,25 @@ mod tests {
     use crate::retry::Idempotency;
     use crate::test_support::{parse, q, request};
     use serde_json::json;
+
+    #[test]
+    fn broadcast_type_from_str() {
+        assert_eq!(BroadcastType::from("plain"), BroadcastType::Plain);
+        assert_eq!(BroadcastType::from("raw"), BroadcastType::Raw);
+        assert_eq!(BroadcastType::from("RAW"), BroadcastType::Raw);
+        assert_eq!(BroadcastType::from("Plain"), BroadcastType::Plain);
+        for other in ["markdown", "html", " raw", ""] {
+            assert_eq!(
+                BroadcastType::from(other),
+                BroadcastType::Other(other.to_owned())
+            );
+        }
+        // Other strings go on the wire as given.
+        assert_eq!(
+            serde_json::to_value(BroadcastType::from("markdown")).unwrap(),
+            json!("markdown")
+        );
+    }
 
     #[test]
     fn broadcasts_list_and_create() {
