@@ -262,6 +262,24 @@ fn broadcast_and_sequence_inputs_use_core_defaults() {
 }
 
 #[test]
+fn tag_keeps_the_site_id() {
+    let tag = |site_id| bento::Tag {
+        id: "5510".into(),
+        kind: "tags".into(),
+        attributes: bento::TagAttributes {
+            name: "vip".into(),
+            created_at: "2026-01-01T00:00:00Z".into(),
+            discarded_at: None,
+            site_id,
+        },
+    };
+    let t = Tag::from(tag(Some(serde_json::json!(4242))));
+    assert_eq!((t.id.as_str(), t.name.as_str()), ("5510", "vip"));
+    assert_eq!(t.site_id.as_ref().map(|v| v.text()), Some("4242"));
+    assert_eq!(Tag::from(tag(None)).site_id, None);
+}
+
+#[test]
 fn reports_map_back_to_the_callers_records_without_panicking() {
     let input: Vec<ImportSubscriber> = (0..5).map(|i| row(&format!("r{i}@example.com"))).collect();
     let report = bento::BatchReport::<bento::ImportSubscriberData> {

@@ -115,6 +115,7 @@ def test_commands(c):
 def test_tags_and_fields(c):
     tag = c.create_tag("newsletter")
     assert tag.name == "newsletter"
+    assert isinstance(tag.site_id, int)  # the API's site id, as the JSON value it sent
     assert any(t.id == tag.id for t in c.get_tags())
     assert c.delete_tag(tag.id, "newsletter").message
     field = c.create_field("company_size")
