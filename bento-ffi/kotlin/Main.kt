@@ -66,6 +66,19 @@ fun main() {
         val short = client.withDeadline(5.0)
         check(short.getTags() is List<*>, "withDeadline gives a working client")
 
+        // broadcasts: the type is a String ("plain"/"raw" documented, any other sent as given)
+        val draft = { type: String? -> BroadcastData(name = "kt", subject = "Hi",
+            content = "<p>Hi</p>", fromEmail = "sender@example.com", broadcastType = type) }
+        val drafts = client.createBroadcasts(listOf(draft("raw"), draft("markdown"), draft(null)))
+        check(drafts.results == 3L, "createBroadcasts with broadcastType strings -> 3 created")
+        try {
+            client.createBroadcasts(listOf(draft(" ")))
+            check(false, "a blank broadcastType must throw")
+        } catch (e: BentoException.InvalidInput) {
+            check(e.field == "broadcasts[0].broadcast_type", "blank broadcastType -> InvalidInput(${e.field})")
+        }
+        check(client.createTag("kt-tag").siteId != null, "a Tag carries siteId (JSON text)")
+
         // fixtures
         check(client.getSequences().isNotEmpty(), "getSequences")
         check(client.getEmailTemplate("12345")?.subject == "Welcome aboard", "getEmailTemplate")

@@ -284,15 +284,6 @@ impl From<BroadcastStatus> for bento::BroadcastStatus {
     }
 }
 
-/// A broadcast's content type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum BroadcastType {
-    /// Bento's plain template (the default).
-    Plain,
-    /// Raw HTML.
-    Raw,
-}
-
 /// A draft broadcast to create.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct BroadcastData {
@@ -307,9 +298,11 @@ pub struct BroadcastData {
     /// The sender's name.
     #[uniffi(default)]
     pub from_name: Option<String>,
-    /// Plain (default) or raw.
+    /// The content type, sent as the API's `type`: `"plain"` (Bento's styling, the default)
+    /// or `"raw"` (your own HTML) are the documented ones, in any case; any other non-blank
+    /// string is sent as given (Python: `bento.BroadcastType.RAW` or a string).
     #[uniffi(default)]
-    pub broadcast_type: Option<BroadcastType>,
+    pub broadcast_type: Option<String>,
     /// Only subscribers with these tags (comma-separated).
     #[uniffi(default)]
     pub inclusive_tags: Option<String>,
@@ -331,7 +324,7 @@ pub struct BroadcastData {
 }
 
 impl BroadcastData {
-    pub(crate) fn to_core(&self, _at: &dyn Display) -> Result<bento::BroadcastData, BentoError> {
+    pub(crate) fn to_core(&self, at: &dyn Display) -> Result<bento::BroadcastData, BentoError> {
         let mut b = bento::BroadcastData::new(
             self.name.as_str(),
             self.subject.as_str(),
@@ -339,15 +332,22 @@ impl BroadcastData {
             self.from_email.as_str(),
         );
         b.from.name = self.from_name.clone();
-        if let Some(BroadcastType::Raw) = self.broadcast_type {
-            b.broadcast_type = bento::BroadcastType::Raw;
+        if let Some(t) = &self.broadcast_type {
+            if t.trim().is_empty() {
+                // The core's wording for a blank required string.
+                return Err(BentoError::invalid(
+                    format!("{at}.broadcast_type"),
+                    "must not be blank",
+                ));
+            }
+            b.broadcast_type = bento::BroadcastType::from(t.as_str());
         }
         b.inclusive_tags = self.inclusive_tags.clone();
         b.exclusive_tags = self.exclusive_tags.clone();
         b.segment_id = self.segment_id.clone();
         if let Some(n) = self.batch_size_per_hour {
             b.batch_size_per_hour = u32::try_from(n).map_err(|_| {
-                BentoError::invalid(format!("{_at}.batch_size_per_hour"), "must not be negative")
+                BentoError::invalid(format!("{at}.batch_size_per_hour"), "must not be negative")
             })?;
         }
         b.send_at = self.send_at.clone();

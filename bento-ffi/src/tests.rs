@@ -232,7 +232,7 @@ fn broadcast_and_sequence_inputs_use_core_defaults() {
         content: "c".into(),
         from_email: "sender@example.com".into(),
         from_name: Some("Team".into()),
-        broadcast_type: Some(BroadcastType::Raw),
+        broadcast_type: Some("raw".into()),
         inclusive_tags: None,
         exclusive_tags: None,
         segment_id: None,
@@ -244,6 +244,39 @@ fn broadcast_and_sequence_inputs_use_core_defaults() {
     assert_eq!(core.batch_size_per_hour, 1000);
     assert_eq!(core.broadcast_type, bento::BroadcastType::Raw);
     assert_eq!(core.from.name.as_deref(), Some("Team"));
+    // No type: the core's default (plain); any other string passes through to the wire.
+    let typed = |t: Option<&str>| BroadcastData {
+        broadcast_type: t.map(str::to_owned),
+        ..b.clone()
+    };
+    assert_eq!(
+        typed(None)
+            .to_core(&"broadcasts[0]")
+            .unwrap()
+            .broadcast_type,
+        bento::BroadcastType::Plain
+    );
+    assert_eq!(
+        typed(Some("RAW")).to_core(&"b").unwrap().broadcast_type,
+        bento::BroadcastType::Raw
+    );
+    assert_eq!(
+        typed(Some("markdown"))
+            .to_core(&"b")
+            .unwrap()
+            .broadcast_type,
+        bento::BroadcastType::Other("markdown".into())
+    );
+    // A blank type is refused, naming the field, before anything is sent.
+    for blank in ["", "  "] {
+        match typed(Some(blank)).to_core(&"broadcasts[3]") {
+            Err(BentoError::InvalidInput { field, reason }) => {
+                assert_eq!(field, "broadcasts[3].broadcast_type");
+                assert_eq!(reason, "must not be blank");
+            }
+            other => panic!("{blank:?}: {other:?}"),
+        }
+    }
     let s = SequenceEmail {
         subject: "s".into(),
         html: "h".into(),

@@ -184,7 +184,7 @@ def test_records_show_compare_and_convert():
         "details_json": '{"u": 1}', "date": None, "fields": None, "details": None}
     assert dataclasses.replace(event, email="c@example.com").email == "c@example.com"
     assert [f.name for f in dataclasses.fields(bento.Tag)] == [
-        "id", "name", "created_at", "discarded_at"]
+        "id", "name", "created_at", "discarded_at", "site_id"]
     cmd = bento.Command.ADD_TAG(email="a@example.com", tag="vip")
     assert repr(cmd) == "Command.ADD_TAG(email='a@example.com', tag='vip')"
     assert cmd == bento.Command.ADD_TAG(email="a@example.com", tag="vip")
@@ -196,7 +196,8 @@ def test_nested_records_convert(client):
     client.create_tag("nested-records")
     tags = client.get_tags()
     assert tags and all(repr(t).startswith("Tag(id=") for t in tags)
-    assert all(set(t.to_dict()) == {"id", "name", "created_at", "discarded_at"} for t in tags)
+    assert all(set(t.to_dict()) == {"id", "name", "created_at", "discarded_at", "site_id"}
+               for t in tags)
     report = client.import_subscribers_chunked([bento.ImportSubscriber(email="not-an-email")])
     as_dict = dataclasses.asdict(report)
     assert as_dict["failed_records"] == [dataclasses.asdict(report.failed_records[0])]
@@ -248,6 +249,54 @@ def test_enum_parameters_take_strings(emulator, client):
         client.list_broadcasts(status="bogus")
     assert "'sent'" in str(info.value) and "bogus" in str(info.value)
     assert [r for r in emulator.requests() if "bogus" in (r["query"] or "")] == []
+
+
+def _broadcast(**kwargs):
+    return bento.BroadcastData(name="n", subject="s", content="c",
+                               from_email="sender@example.com", **kwargs)
+
+
+def _sent_broadcast_types(emulator):
+    return [b["type"] for r in emulator.requests() if r["path"].endswith("/batch/broadcasts")
+            for b in json.loads(r["body"])["broadcasts"]]
+
+
+def test_broadcast_type_is_a_str_enum_or_any_string(emulator, client):
+    assert "BroadcastType" in bento.__all__
+    assert isinstance(bento.BroadcastType.RAW, str) and bento.BroadcastType.RAW == "raw"
+    assert bento.BroadcastType("raw") is bento.BroadcastType("RAW") is bento.BroadcastType.RAW
+    assert str(bento.BroadcastType.PLAIN) == "plain"
+    created = client.create_broadcasts([
+        _broadcast(broadcast_type=bento.BroadcastType.RAW),
+        _broadcast(broadcast_type="raw"),
+        _broadcast(broadcast_type="markdown"),  # not documented: sent as given
+        _broadcast(broadcast_type=bento.BroadcastType.PLAIN),
+        _broadcast(),  # the default
+        _broadcast(broadcast_type="Raw"),  # the documented names in any case
+    ])
+    assert created.results == 6
+    assert _sent_broadcast_types(emulator) == ["raw", "raw", "markdown", "plain", "plain", "raw"]
+    stored = [(b["attributes"]["input"] or {}).get("type")
+              for b in emulator.state()["broadcasts"]]
+    assert "markdown" in stored
+    # The chunked helper takes the same values and hands back the caller's records.
+    emulator.fault({"kind": "status", "status": 422}, path="/batch/broadcasts")
+    report = client.create_broadcasts_chunked([_broadcast(broadcast_type="markdown")])
+    assert [r.broadcast_type for r in report.failed_records] == ["markdown"]
+
+
+def test_blank_broadcast_type_is_refused_before_sending(emulator, client):
+    for blank in ("", "   "):
+        with pytest.raises(bento.BentoError.InvalidInput) as info:
+            client.create_broadcasts([_broadcast(), _broadcast(broadcast_type=blank)])
+        assert info.value.field == "broadcasts[1].broadcast_type"
+        assert "blank" in info.value.reason
+        with pytest.raises(bento.BentoError.InvalidInput) as info:
+            client.create_broadcasts_chunked([_broadcast(broadcast_type=blank)])
+        assert info.value.field == "broadcasts[0].broadcast_type"
+    with pytest.raises(TypeError):
+        client.create_broadcasts([_broadcast(broadcast_type=5)])
+    assert [r for r in emulator.requests() if r["path"].endswith("/batch/broadcasts")] == []
 
 
 ENV = ("BENTO_PUBLISHABLE_KEY", "BENTO_SECRET_KEY", "BENTO_SITE_UUID", "BENTO_BASE_URL")

@@ -57,3 +57,23 @@ def test_wrong_argument_types_are_flagged():
     assert 'wrong_types.py:3: error: Argument "details_json" to "Event" has incompatible type' in out
     assert 'wrong_types.py:4: error: Argument "status" to "list_broadcasts"' in out
     assert "Found 2 errors" in out, out
+
+
+def test_broadcast_type_takes_the_str_enum_or_any_string(tmp_path):
+    source = tmp_path / "broadcast_types.py"
+    source.write_text(
+        "import bento\n"
+        "a = bento.BroadcastData(name='n', subject='s', content='c', from_email='a@example.com',"
+        " broadcast_type=bento.BroadcastType.RAW)\n"
+        "b = bento.BroadcastData(name='n', subject='s', content='c', from_email='a@example.com',"
+        " broadcast_type='markdown')\n"
+        "text: str = bento.BroadcastType.PLAIN\n"
+        "c = bento.BroadcastData(name='n', subject='s', content='c', from_email='a@example.com',"
+        " broadcast_type=5)\n",
+        encoding="utf-8")
+    result = mypy(source)
+    out = result.stdout
+    assert result.returncode == 1, out
+    assert 'broadcast_types.py:5: error: Argument "broadcast_type" to "BroadcastData" has ' \
+           'incompatible type' in out, out
+    assert "Found 1 error" in out, out

@@ -11,6 +11,8 @@ everything in it and makes the generated classes behave like ordinary Python val
 - records are real dataclasses: fields in `repr`, comparison by value (`event == 5` is
   `False`), `dataclasses.asdict(record)` and `record.to_dict()`;
 - enum parameters also take their names as strings (`list_broadcasts(status="sent")`);
+- `BroadcastType` is a `str` enum (`PLAIN`, `RAW`): `BroadcastData.broadcast_type` takes one of
+  them or any other non-blank string, sent as the API's `type` as given;
 - signatures show their real defaults (`help(bento.BentoClient.list_broadcasts)`);
 - `BentoClient.from_env(**overrides)`.
 """
@@ -31,7 +33,24 @@ from ._native import bento as _ffi
 from ._native.bento import *  # noqa: F401,F403  (the generated API, unchanged)
 from ._native.bento import JsonValue  # noqa: F401  (typing.Any: dict/list/str/int/float/bool/None)
 
-__all__ = sorted(set(_ffi.__all__) | {"JsonValue"})
+
+
+class BroadcastType(str, _enum.Enum):
+    """A broadcast's content type (the API's `type`): `PLAIN`, `RAW`, or any other string.
+
+    `PLAIN` is Bento's styling (the default), `RAW` your own HTML. `BroadcastData(broadcast_type=
+    ...)` takes one of these or any other non-blank string (the API may accept more types),
+    which is sent as given; a blank one raises `BentoError.InvalidInput`. A `str` enum:
+    `BroadcastType.RAW == "raw"`, and `BroadcastType("RAW")` is `BroadcastType.RAW`."""
+
+    PLAIN = "plain"
+    RAW = "raw"
+
+    def __str__(self):
+        return self.value
+
+
+__all__ = sorted(set(_ffi.__all__) | {"JsonValue", "BroadcastType"})
 
 
 # ---- the client: no copy of the native handle without its own reference ---------------------
@@ -224,6 +243,9 @@ for _cls in _generated_classes():
         _accept_strings(_cls)
 
 del _cls
+
+# Not a generated enum (the field is a plain string), but `BroadcastType("RAW")` works the same.
+BroadcastType._missing_ = classmethod(_enum_missing)
 
 
 # ---- signatures: the real default instead of uniffi's `_DEFAULT` sentinel ------------------

@@ -9,6 +9,11 @@ import typing
 JsonValue = typing.Any
 """Free-form JSON as Python values: dict, list, str, int, float, bool or None."""
 
+class BroadcastType(str, enum.Enum):
+    """A broadcast's content type (the API's `type`): `PLAIN`, `RAW`, or any other string."""
+    PLAIN = 'plain'
+    RAW = 'raw'
+
 class BroadcastStatus(enum.Enum):
     """A broadcast's status (a filter for `list_broadcasts` / `all_broadcasts`)."""
     SENT = 0
@@ -20,14 +25,6 @@ class BroadcastStatus(enum.Enum):
 
 BroadcastStatusLike = typing.Union[BroadcastStatus, typing.Literal['sent', 'draft', 'sending', 'scheduled', 'paused', 'canceled']]
 """A `BroadcastStatus` or its name as a string (any case)."""
-
-class BroadcastType(enum.Enum):
-    """A broadcast's content type."""
-    PLAIN = 0
-    RAW = 1
-
-BroadcastTypeLike = typing.Union[BroadcastType, typing.Literal['plain', 'raw']]
-"""A `BroadcastType` or its name as a string (any case)."""
 
 class DelayInterval(enum.Enum):
     """A sequence step's delay unit."""
@@ -327,14 +324,14 @@ class BroadcastData:
     content: str
     from_email: str
     from_name: typing.Optional[str]
-    broadcast_type: typing.Optional[BroadcastType]
+    broadcast_type: typing.Optional[typing.Union[BroadcastType, str]]
     inclusive_tags: typing.Optional[str]
     exclusive_tags: typing.Optional[str]
     segment_id: typing.Optional[str]
     batch_size_per_hour: typing.Optional[int]
     send_at: typing.Optional[str]
     approved: typing.Optional[bool]
-    def __init__(self, *, name: str, subject: str, content: str, from_email: str, from_name: typing.Optional[str] = ..., broadcast_type: typing.Optional[BroadcastTypeLike] = ..., inclusive_tags: typing.Optional[str] = ..., exclusive_tags: typing.Optional[str] = ..., segment_id: typing.Optional[str] = ..., batch_size_per_hour: typing.Optional[int] = ..., send_at: typing.Optional[str] = ..., approved: typing.Optional[bool] = ...) -> None: ...
+    def __init__(self, *, name: str, subject: str, content: str, from_email: str, from_name: typing.Optional[str] = ..., broadcast_type: typing.Optional[typing.Union[BroadcastType, str]] = ..., inclusive_tags: typing.Optional[str] = ..., exclusive_tags: typing.Optional[str] = ..., segment_id: typing.Optional[str] = ..., batch_size_per_hour: typing.Optional[int] = ..., send_at: typing.Optional[str] = ..., approved: typing.Optional[bool] = ...) -> None: ...
     def to_dict(self) -> typing.Dict[str, typing.Any]: ...
 
 @dataclasses.dataclass(init=False)
@@ -896,8 +893,11 @@ class Tag:
     name: str
     created_at: str
     discarded_at: typing.Optional[str]
-    def __init__(self, *, id: str, name: str, created_at: str, discarded_at: typing.Optional[str]) -> None: ...
+    site_id: typing.Optional[JsonValue]
+    def __init__(self, *, id: str, name: str, created_at: str, discarded_at: typing.Optional[str], site_id: typing.Optional[JsonValue]) -> None: ...
     def to_dict(self) -> typing.Dict[str, typing.Any]: ...
+    @property
+    def site_id_json(self) -> typing.Optional[str]: ...
 
 @dataclasses.dataclass(init=False)
 class TemplateSummary:
