@@ -288,25 +288,26 @@ impl<'a> Attempts<'a> {
             }
             other => other,
         };
-        let ambiguous = match &outcome {
-            Ok(response) => response.status().is_server_error(),
-            Err(e) => !e.kind.never_sent(),
+        // This attempt's error (none for a 2xx), classified once: whether it may have been
+        // received is what `Delivery::of` says of it, so a 500 "Author not authorized" (the
+        // API refused before queueing) is a rejection, while any other 5xx or a drop after
+        // writing may have been acted on.
+        let error = match &outcome {
+            Ok(response) if response.status().is_success() => None,
+            Ok(response) => Some(error_from_response(response, Some(now))),
+            Err(e) => Some(e.clone().into()),
         };
-        self.maybe_received |= ambiguous;
-        match decision {
-            RetryDecision::RetryAfter(delay) => {
+        self.maybe_received |= error.as_ref().is_some_and(|e| {
+            crate::batch::Delivery::of(e) == crate::batch::Delivery::MaybeReceived
+        });
+        match (decision, error) {
+            (RetryDecision::RetryAfter(delay), error) => {
                 self.retries += 1;
-                self.last_error = Some(self.scrub(match &outcome {
-                    Ok(response) => error_from_response(response, Some(now)),
-                    Err(e) => e.clone().into(),
-                }));
+                self.last_error = error.map(|e| self.scrub(e));
                 Step::Retry(delay)
             }
-            RetryDecision::Stop => Step::Done(match outcome {
-                Ok(response) if response.status().is_success() => Ok(response),
-                Ok(response) => Err(self.scrub(error_from_response(&response, Some(now)))),
-                Err(e) => Err(self.scrub(e.into())),
-            }),
+            (RetryDecision::Stop, None) => Step::Done(outcome.map_err(|e| self.scrub(e.into()))),
+            (RetryDecision::Stop, Some(error)) => Step::Done(Err(self.scrub(error))),
         }
     }
 
@@ -843,6 +844,45 @@ mod tests {
             b = b.header(*k, *v);
         }
         b.body(body.as_bytes().to_vec()).unwrap()
+    }
+
+    /// Whether a final answer may have been received is read from the error it classifies
+    /// as: every 5xx may have been acted on, except the API's "Author not authorized" 500,
+    /// which refuses the email before it is queued.
+    #[test]
+    fn an_unknown_author_500_is_a_rejection_not_an_ambiguous_5xx() {
+        let config = crate::test_support::config();
+        let request = || Request::new(Vec::new());
+        let now = SystemTime::UNIX_EPOCH;
+        let author = r#"{"error":"Author not authorized to send on this account"}"#;
+        let mut attempts = Attempts::new(request(), Idempotency::NotIdempotent, &config);
+        let step = attempts.on_response(Ok(response(500, &[], author)), now, 0.5);
+        assert!(
+            matches!(step, Step::Done(Err(Error::AuthorNotAuthorized { .. }))),
+            "{step:?}"
+        );
+        assert!(!attempts.maybe_received());
+
+        let mut attempts = Attempts::new(request(), Idempotency::NotIdempotent, &config);
+        let step = attempts.on_response(Ok(response(500, &[], "{}")), now, 0.5);
+        assert!(
+            matches!(step, Step::Done(Err(Error::Api { status: 500, .. }))),
+            "{step:?}"
+        );
+        assert!(attempts.maybe_received());
+
+        // A retried 503 before a final 422 keeps the chunk "may have been received".
+        let mut attempts = Attempts::new(request(), Idempotency::Idempotent, &config);
+        assert!(matches!(
+            attempts.on_response(Ok(response(503, &[], "")), now, 0.5),
+            Step::Retry(_)
+        ));
+        let step = attempts.on_response(Ok(response(422, &[], "{}")), now, 0.5);
+        assert!(
+            matches!(step, Step::Done(Err(Error::Api { status: 422, .. }))),
+            "{step:?}"
+        );
+        assert!(attempts.maybe_received());
     }
 
     #[test]

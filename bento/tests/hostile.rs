@@ -442,6 +442,12 @@ mod chunk_stops {
             assert_eq!(report.stopped, Some(Error::AuthorNotAuthorized { request_id: None }));
             assert_eq!(report.failed_chunks.len(), 5);
             assert_eq!(report.accounted(), 300);
+            // The 500 is the API refusing the author before queueing anything: the sent
+            // chunk was rejected (safe to resend once the author is fixed), not "may have
+            // been received".
+            assert_eq!(report.failed_chunks[0].delivery, Delivery::Rejected);
+            assert!(report.failed_chunks[1..].iter().all(|c| c.delivery == Delivery::NotSent));
+            assert!(report.failed_chunks.iter().all(|c| c.safe_to_resend()));
         }
 
         a_429_storm_is_braked => {
