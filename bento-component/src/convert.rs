@@ -10,6 +10,11 @@ use serde_json::Value;
 
 use crate::bindings::exports::bentonow::bento::api as wit;
 
+// Every converter below is `#[inline(never)]`: LTO would otherwise inline a type's converter
+// into every export that uses it (an import report into both `import-subscribers-chunked` and
+// `import-run.finish`, a subscriber into five exports); one shared copy each was 5.7 KB less
+// component, and a conversion is not a hot path next to the JSON it came from.
+
 /// A WIT input record → the core's input. `field` names the record in error messages; it is
 /// formatted only when there is an error (names like `subscribers[41].custom-fields` built for
 /// every valid record were a measurable part of a 100,000-row import).
@@ -29,6 +34,7 @@ impl<A: ToWit<B>, B> ToWit<Vec<B>> for Vec<A> {
 }
 
 impl<A: ToWit<B>, B> ToWit<Option<B>> for Option<A> {
+    #[inline(never)]
     fn to_wit(self) -> Option<B> {
         self.map(ToWit::to_wit)
     }
@@ -186,6 +192,7 @@ impl ToWit<wit::BentoError> for Error {
 // Inputs
 
 impl ToCore<bento_core::Event> for wit::Event {
+    #[inline(never)]
     fn to_core(&self, field: &dyn Display) -> Result<bento_core::Event, Error> {
         Ok(bento_core::Event {
             event_type: self.event_type.clone(),
@@ -198,6 +205,7 @@ impl ToCore<bento_core::Event> for wit::Event {
 }
 
 impl ToCore<bento_core::ImportSubscriberData> for wit::ImportSubscriber {
+    #[inline(never)]
     fn to_core(&self, field: &dyn Display) -> Result<bento_core::ImportSubscriberData, Error> {
         Ok(bento_core::ImportSubscriberData {
             email: self.email.clone(),
@@ -215,6 +223,7 @@ impl ToCore<bento_core::ImportSubscriberData> for wit::ImportSubscriber {
 }
 
 impl ToCore<bento_core::Command> for wit::Command {
+    #[inline(never)]
     fn to_core(&self, field: &dyn Display) -> Result<bento_core::Command, Error> {
         use bento_core::Command as C;
         use wit::Command as W;
@@ -258,6 +267,7 @@ fn date_range(r: &Option<wit::DateRange>) -> Option<bento_core::DateRange> {
 }
 
 impl ToCore<bento_core::SearchSubscribers> for wit::SearchQuery {
+    #[inline(never)]
     fn to_core(&self, _field: &dyn Display) -> Result<bento_core::SearchSubscribers, Error> {
         Ok(bento_core::SearchSubscribers {
             page: self.page,
@@ -271,6 +281,7 @@ impl ToCore<bento_core::SearchSubscribers> for wit::SearchQuery {
 }
 
 impl ToCore<bento_core::GetBroadcasts> for wit::BroadcastQuery {
+    #[inline(never)]
     fn to_core(&self, _field: &dyn Display) -> Result<bento_core::GetBroadcasts, Error> {
         use bento_core::BroadcastStatus as S;
         use wit::BroadcastStatus as W;
@@ -289,16 +300,14 @@ impl ToCore<bento_core::GetBroadcasts> for wit::BroadcastQuery {
 }
 
 impl ToCore<bento_core::BroadcastData> for wit::BroadcastInput {
+    #[inline(never)]
     fn to_core(&self, _field: &dyn Display) -> Result<bento_core::BroadcastData, Error> {
         Ok(bento_core::BroadcastData {
             name: self.name.clone(),
             subject: self.subject.clone(),
             content: self.content.clone(),
-            broadcast_type: match self.broadcast_type.as_str() {
-                "plain" => bento_core::BroadcastType::Plain,
-                "raw" => bento_core::BroadcastType::Raw,
-                other => bento_core::BroadcastType::Other(other.to_owned()),
-            },
+            // The core's one mapping; a blank type is refused by its validation.
+            broadcast_type: bento_core::BroadcastType::from(self.broadcast_type.as_str()),
             from: bento_core::BroadcastSender {
                 email: self.from_email.clone(),
                 name: self.from_name.clone(),
@@ -314,6 +323,7 @@ impl ToCore<bento_core::BroadcastData> for wit::BroadcastInput {
 }
 
 impl ToCore<bento_core::EmailData> for wit::Email {
+    #[inline(never)]
     fn to_core(&self, field: &dyn Display) -> Result<bento_core::EmailData, Error> {
         Ok(bento_core::EmailData {
             to: self.to.clone(),
@@ -330,6 +340,7 @@ impl ToCore<bento_core::EmailData> for wit::Email {
 }
 
 impl ToCore<bento_core::SequenceEmail> for wit::SequenceEmail {
+    #[inline(never)]
     fn to_core(&self, _field: &dyn Display) -> Result<bento_core::SequenceEmail, Error> {
         use bento_core::DelayInterval as D;
         use wit::DelayInterval as W;
@@ -359,6 +370,7 @@ impl ToCore<bento_core::SequenceEmail> for wit::SequenceEmail {
 // a compile error here until the WIT carries it (or it is named and dropped with a reason).
 
 impl ToWit<wit::BatchResult> for bento_core::BatchResult {
+    #[inline(never)]
     fn to_wit(self) -> wit::BatchResult {
         let bento_core::BatchResult { results, failed } = self;
         wit::BatchResult { results, failed }
@@ -366,6 +378,7 @@ impl ToWit<wit::BatchResult> for bento_core::BatchResult {
 }
 
 impl ToWit<wit::Subscriber> for bento_core::Subscriber {
+    #[inline(never)]
     fn to_wit(self) -> wit::Subscriber {
         let is_subscribed = self.attributes.is_subscribed();
         let bento_core::Subscriber {
@@ -395,6 +408,7 @@ impl ToWit<wit::Subscriber> for bento_core::Subscriber {
 }
 
 impl ToWit<wit::SearchResult> for bento_core::SearchResult {
+    #[inline(never)]
     fn to_wit(self) -> wit::SearchResult {
         let bento_core::SearchResult { data, meta } = self;
         wit::SearchResult {
@@ -405,6 +419,7 @@ impl ToWit<wit::SearchResult> for bento_core::SearchResult {
 }
 
 impl ToWit<wit::Tag> for bento_core::Tag {
+    #[inline(never)]
     fn to_wit(self) -> wit::Tag {
         let bento_core::Tag {
             id,
@@ -428,6 +443,7 @@ impl ToWit<wit::Tag> for bento_core::Tag {
 }
 
 impl ToWit<String> for bento_core::DeleteTagResult {
+    #[inline(never)]
     fn to_wit(self) -> String {
         let bento_core::DeleteTagResult { message } = self;
         message
@@ -435,6 +451,7 @@ impl ToWit<String> for bento_core::DeleteTagResult {
 }
 
 impl ToWit<wit::CustomField> for bento_core::Field {
+    #[inline(never)]
     fn to_wit(self) -> wit::CustomField {
         let bento_core::Field {
             id,
@@ -458,6 +475,7 @@ impl ToWit<wit::CustomField> for bento_core::Field {
 }
 
 impl ToWit<wit::Broadcast> for bento_core::Broadcast {
+    #[inline(never)]
     fn to_wit(self) -> wit::Broadcast {
         let bento_core::Broadcast {
             id,
@@ -500,6 +518,7 @@ impl ToWit<wit::Broadcast> for bento_core::Broadcast {
 }
 
 impl ToWit<wit::BroadcastCreateResult> for bento_core::BroadcastCreateResult {
+    #[inline(never)]
     fn to_wit(self) -> wit::BroadcastCreateResult {
         let bento_core::BroadcastCreateResult {
             results,
@@ -539,6 +558,7 @@ impl ToWit<wit::BroadcastCreateResult> for bento_core::BroadcastCreateResult {
 }
 
 impl ToWit<wit::TemplateSummary> for bento_core::sequences::TemplateSummary {
+    #[inline(never)]
     fn to_wit(self) -> wit::TemplateSummary {
         let bento_core::sequences::TemplateSummary { id, subject, stats } = self;
         wit::TemplateSummary {
@@ -550,6 +570,7 @@ impl ToWit<wit::TemplateSummary> for bento_core::sequences::TemplateSummary {
 }
 
 impl ToWit<wit::Sequence> for bento_core::Sequence {
+    #[inline(never)]
     fn to_wit(self) -> wit::Sequence {
         let bento_core::Sequence {
             id,
@@ -576,6 +597,7 @@ impl ToWit<wit::Sequence> for bento_core::Sequence {
 }
 
 impl ToWit<wit::EmailTemplate> for bento_core::EmailTemplate {
+    #[inline(never)]
     fn to_wit(self) -> wit::EmailTemplate {
         let bento_core::EmailTemplate {
             id,
@@ -601,6 +623,7 @@ impl ToWit<wit::EmailTemplate> for bento_core::EmailTemplate {
 }
 
 impl ToWit<wit::Workflow> for bento_core::Workflow {
+    #[inline(never)]
     fn to_wit(self) -> wit::Workflow {
         let bento_core::Workflow {
             id,
@@ -628,6 +651,7 @@ impl ToWit<wit::Workflow> for bento_core::Workflow {
 }
 
 impl ToWit<wit::Location> for bento_core::Location {
+    #[inline(never)]
     fn to_wit(self) -> wit::Location {
         let bento_core::Location {
             request,
@@ -667,6 +691,7 @@ impl ToWit<wit::Location> for bento_core::Location {
 }
 
 impl ToWit<wit::FormResponse> for bento_core::FormResponse {
+    #[inline(never)]
     fn to_wit(self) -> wit::FormResponse {
         let bento_core::FormResponse {
             id,
@@ -709,6 +734,7 @@ impl ToWit<wit::FormResponse> for bento_core::FormResponse {
 }
 
 impl ToWit<wit::Segment> for bento_core::Segment {
+    #[inline(never)]
     fn to_wit(self) -> wit::Segment {
         let bento_core::Segment {
             id,
@@ -734,6 +760,7 @@ impl ToWit<wit::Segment> for bento_core::Segment {
 }
 
 impl ToWit<wit::Author> for bento_core::Author {
+    #[inline(never)]
     fn to_wit(self) -> wit::Author {
         let bento_core::Author {
             id,
@@ -750,6 +777,7 @@ impl ToWit<wit::Author> for bento_core::Author {
 }
 
 impl ToWit<wit::SiteStats> for bento_core::SiteStats {
+    #[inline(never)]
     fn to_wit(self) -> wit::SiteStats {
         let bento_core::SiteStats {
             user_count,
@@ -765,6 +793,7 @@ impl ToWit<wit::SiteStats> for bento_core::SiteStats {
 }
 
 impl ToWit<wit::ReportStats> for bento_core::ReportStats {
+    #[inline(never)]
     fn to_wit(self) -> wit::ReportStats {
         let bento_core::ReportStats {
             data,
@@ -782,6 +811,7 @@ impl ToWit<wit::ReportStats> for bento_core::ReportStats {
 }
 
 impl ToWit<wit::AdsStats> for bento_core::AdsStats {
+    #[inline(never)]
     fn to_wit(self) -> wit::AdsStats {
         let bento_core::AdsStats {
             dimension,
@@ -844,6 +874,7 @@ impl ToWit<wit::AdsStats> for bento_core::AdsStats {
 }
 
 impl ToWit<wit::ValidationResult> for bento_core::ValidationResult {
+    #[inline(never)]
     fn to_wit(self) -> wit::ValidationResult {
         let bento_core::ValidationResult { valid, reasons } = self;
         wit::ValidationResult { valid, reasons }
@@ -851,6 +882,7 @@ impl ToWit<wit::ValidationResult> for bento_core::ValidationResult {
 }
 
 impl ToWit<wit::ModerationResult> for bento_core::ModerationResult {
+    #[inline(never)]
     fn to_wit(self) -> wit::ModerationResult {
         let bento_core::ModerationResult {
             valid,
@@ -866,6 +898,7 @@ impl ToWit<wit::ModerationResult> for bento_core::ModerationResult {
 }
 
 impl ToWit<wit::GenderResult> for bento_core::GenderResult {
+    #[inline(never)]
     fn to_wit(self) -> wit::GenderResult {
         let bento_core::GenderResult { gender, confidence } = self;
         wit::GenderResult { gender, confidence }
@@ -873,6 +906,7 @@ impl ToWit<wit::GenderResult> for bento_core::GenderResult {
 }
 
 impl ToWit<wit::BlacklistResult> for bento_core::BlacklistResult {
+    #[inline(never)]
     fn to_wit(self) -> wit::BlacklistResult {
         let bento_core::BlacklistResult {
             query,
@@ -888,6 +922,7 @@ impl ToWit<wit::BlacklistResult> for bento_core::BlacklistResult {
 }
 
 impl ToWit<String> for Value {
+    #[inline(never)]
     fn to_wit(self) -> String {
         json(&self)
     }
@@ -915,6 +950,7 @@ pub fn chunk_options(o: &wit::ChunkOptions) -> Result<bento_core::ChunkOptions, 
 }
 
 impl ToWit<wit::Delivery> for bento_core::Delivery {
+    #[inline(never)]
     fn to_wit(self) -> wit::Delivery {
         match self {
             bento_core::Delivery::NotSent => wit::Delivery::NotSent,
@@ -966,6 +1002,7 @@ fn records_to_wit<T: ToWit<W>, W>(records: Vec<T>) -> Vec<W> {
 macro_rules! report_to_wit {
     ($report:ident, $failed:ident, $partial:ident, $item:ty) => {
         impl ToWit<wit::$report> for bento_core::BatchReport<$item> {
+            #[inline(never)]
             fn to_wit(self) -> wit::$report {
                 let bento_core::BatchReport {
                     records,
@@ -1077,6 +1114,7 @@ pub fn batch_report<T>(report: bento_core::BatchReport<T>) -> wit::BatchReport {
 
 /// A record of a failed chunk back as WIT (an empty custom-field map comes back as none).
 impl ToWit<wit::ImportSubscriber> for bento_core::ImportSubscriberData {
+    #[inline(never)]
     fn to_wit(self) -> wit::ImportSubscriber {
         let bento_core::ImportSubscriberData {
             email,
@@ -1098,6 +1136,7 @@ impl ToWit<wit::ImportSubscriber> for bento_core::ImportSubscriberData {
 }
 
 impl ToWit<wit::Event> for bento_core::Event {
+    #[inline(never)]
     fn to_wit(self) -> wit::Event {
         let bento_core::Event {
             event_type,

@@ -236,6 +236,11 @@ impl BroadcastData {
         validate::not_blank(field.at("subject"), &self.subject)?;
         validate::not_blank(field.at("content"), &self.content)?;
         validate::email(field.at("from.email"), &self.from.email)?;
+        // Any type the API accepts passes through, but not a blank one (every surface that
+        // takes the type as text maps it with `BroadcastType::from`).
+        if let BroadcastType::Other(other) = &self.broadcast_type {
+            validate::not_blank(field.at("broadcast_type"), other)?;
+        }
         if self.batch_size_per_hour == 0 {
             return Err(Error::invalid(
                 field.at("batch_size_per_hour").name(),
@@ -353,6 +358,25 @@ mod tests {
             serde_json::to_value(BroadcastType::from("markdown")).unwrap(),
             json!("markdown")
         );
+    }
+
+    #[test]
+    fn a_blank_broadcast_type_is_refused_before_sending() {
+        let config = crate::test_support::config();
+        for blank in ["", "   "] {
+            let mut bad = BroadcastData::new("Launch", "Hello", "<p>Hi</p>", "team@example.com");
+            bad.broadcast_type = BroadcastType::from(blank);
+            let ok = BroadcastData::new("Ok", "Hello", "<p>Hi</p>", "team@example.com");
+            let err = CreateBroadcasts::new([ok, bad])
+                .to_request(&config)
+                .unwrap_err();
+            match err {
+                Error::InvalidInput { field, .. } => {
+                    assert_eq!(field, "broadcasts[1].broadcast_type")
+                }
+                other => panic!("{other:?}"),
+            }
+        }
     }
 
     #[test]

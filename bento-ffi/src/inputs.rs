@@ -332,14 +332,8 @@ impl BroadcastData {
             self.from_email.as_str(),
         );
         b.from.name = self.from_name.clone();
+        // A blank type is refused by the core's validation (`broadcasts[i].broadcast_type`).
         if let Some(t) = &self.broadcast_type {
-            if t.trim().is_empty() {
-                // The core's wording for a blank required string.
-                return Err(BentoError::invalid(
-                    format!("{at}.broadcast_type"),
-                    "must not be blank",
-                ));
-            }
             b.broadcast_type = bento::BroadcastType::from(t.as_str());
         }
         b.inclusive_tags = self.inclusive_tags.clone();

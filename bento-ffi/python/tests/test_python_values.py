@@ -291,9 +291,13 @@ def test_blank_broadcast_type_is_refused_before_sending(emulator, client):
             client.create_broadcasts([_broadcast(), _broadcast(broadcast_type=blank)])
         assert info.value.field == "broadcasts[1].broadcast_type"
         assert "blank" in info.value.reason
-        with pytest.raises(bento.BentoError.InvalidInput) as info:
-            client.create_broadcasts_chunked([_broadcast(broadcast_type=blank)])
-        assert info.value.field == "broadcasts[0].broadcast_type"
+        # The chunked helper reports the chunk, as it does any invalid record: not sent.
+        report = client.create_broadcasts_chunked([_broadcast(broadcast_type=blank)])
+        [chunk] = report.failed_chunks
+        assert isinstance(chunk.error, bento.BentoError.InvalidInput), chunk.error
+        assert chunk.error.field == "broadcasts[0].broadcast_type"
+        assert chunk.delivery == bento.Delivery.NOT_SENT and chunk.safe_to_resend
+        assert [r.broadcast_type for r in chunk.records] == [blank]
     with pytest.raises(TypeError):
         client.create_broadcasts([_broadcast(broadcast_type=5)])
     assert [r for r in emulator.requests() if r["path"].endswith("/batch/broadcasts")] == []
