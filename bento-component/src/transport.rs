@@ -317,7 +317,10 @@ fn read_body(
             Err(StreamError::LastOperationFailed(e)) => {
                 return Err(match wasip2::http::types::http_error_code(&e) {
                     Some(code) => map_code(code),
-                    None => err(TransportErrorKind::Io, e.to_debug_string()),
+                    // Hosts need not attach an error code to a stream error (wasmtime-wasi-http
+                    // reports its between-bytes timeout as "connection read timeout" and a
+                    // backtrace): classified by its first line, like a host's internal error.
+                    None => from_host_text(&e.to_debug_string()),
                 });
             }
         }
@@ -384,25 +387,33 @@ fn map_code(code: ErrorCode) -> TransportError {
         }
         E::LoopDetected => (K::Other, "loop detected"),
         E::ConfigurationError => (K::Other, "host configuration error"),
-        E::InternalError(Some(ref text)) => {
-            // Hosts report e.g. hyper's "connection reset" here; keep it short.
-            let text = clip(text.clone());
-            let lower = text.to_ascii_lowercase();
-            let kind = if lower.contains("refused") || lower.contains("dns") {
-                K::Connect
-            } else if lower.contains("timed out") || lower.contains("timeout") {
-                K::Timeout
-            } else {
-                K::Io
-            };
-            return err(kind, text);
-        }
+        // Hosts report e.g. hyper's "connection reset" here.
+        E::InternalError(Some(ref text)) => return from_host_text(text),
         E::InternalError(None) => (K::Other, "host internal error"),
     };
     err(kind, message)
 }
 
 /// At most 200 characters of a host's text.
+/// A host's error text without an error code: its first line (a host may append a backtrace),
+/// clipped, classified by what it says.
+fn from_host_text(text: &str) -> TransportError {
+    use TransportErrorKind as K;
+    let mut text = clip(text.lines().next().unwrap_or_default().trim().to_owned());
+    if text.is_empty() {
+        text = "the host reported an error without a description".to_owned();
+    }
+    let lower = text.to_ascii_lowercase();
+    let kind = if lower.contains("refused") || lower.contains("dns") {
+        K::Connect
+    } else if lower.contains("timed out") || lower.contains("timeout") {
+        K::Timeout
+    } else {
+        K::Io
+    };
+    err(kind, text)
+}
+
 fn clip(text: String) -> String {
     text.chars().take(200).collect()
 }

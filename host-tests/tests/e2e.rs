@@ -23,6 +23,9 @@ mod parity;
 mod runs;
 #[path = "e2e/served.rs"]
 mod served;
+// The shared hostile list (bento_emulator::hostile::cases) through the component.
+#[path = "e2e/shared.rs"]
+mod shared;
 #[path = "e2e/throughput.rs"]
 mod throughput;
 

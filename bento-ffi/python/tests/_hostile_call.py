@@ -83,7 +83,7 @@ def main():
         publishable_key=k["publishable_key"], secret_key=k["secret_key"],
         site_uuid=k["site_uuid"], base_url=served["base_url"],
         timeout_secs=s["timeout_ms"] / 1000, connect_timeout_secs=s["connect_timeout_ms"] / 1000,
-        max_response_bytes=s["max_response_bytes"],
+        deadline_secs=s["deadline_ms"] / 1000, max_response_bytes=s["max_response_bytes"],
         retry=bento.RetrySettings(
             max_retries=s["max_retries"], base_delay_secs=s["base_delay_ms"] / 1000,
             max_delay_secs=s["max_delay_ms"] / 1000,

@@ -19,15 +19,12 @@ pytest) and asserts:
 
 Outcome classes map to Python as: `api` -> `BentoError.Api`, `decode` -> `Decode`,
 `not_authorized` -> `NotAuthorized`, `rate_limit` -> `RateLimited`, `invalid_input` ->
-`InvalidInput`; transport kinds `timeout` -> `BentoError.Timeout`, `deadline` ->
-`Transport(kind=OTHER)` (the FFI has no deadline kind), `io`/`connect`/`response_too_large` ->
-`Transport` of that kind. The check `never_sent` has no Python counterpart and is not made.
+`InvalidInput`; transport kinds `timeout` -> `BentoError.Timeout`, `deadline`/`io`/`connect`/
+`response_too_large` -> `Transport` of that kind (`TransportKind.DEADLINE` for the call's
+deadline, `BentoConfig.deadline_secs`). The check `never_sent` has no Python counterpart and is
+not made.
 
-Cases not run here (each also says why in the list, and FUZZING.md shows it):
-
-- deadline/a-silent-server: the Python BentoConfig has no deadline setting (the core's default 120 s applies)
-- deadline/retry-after-past-it: the Python BentoConfig has no deadline setting (the core's default 120 s applies)
-- paging/fresh-ids-forever: the Python BentoConfig has no deadline setting (the core's default 120 s applies)
+Cases not run here (each also says why in the list, and FUZZING.md shows it): none.
 """
 
 import json
@@ -79,8 +76,7 @@ def _transport_matches(error, kinds):
     for kind in kinds:
         if kind == "timeout" and error["variant"] == "Timeout":
             return True
-        want = "other" if kind == "deadline" else kind
-        if error["variant"] == "Transport" and error["fields"].get("kind") == want:
+        if error["variant"] == "Transport" and error["fields"].get("kind") == kind:
             return True
     return False
 

@@ -108,10 +108,13 @@ fn exports_only_the_api() {
 /// (per-attempt delivery history, paging that remembers every id, secrets scrubbed in their
 /// percent-encoded forms, error bodies cut at the cap instead of failing: 770,477 bytes).
 /// Lowered to 750,000 when http's standard-header table (a `&str` header lookup) and ten
-/// copies of the stable sort (chunk reports) were removed: 734,513 bytes.
+/// copies of the stable sort (chunk reports) were removed: 734,513 bytes. Raised to 765,000
+/// for the stepped runs (`import-run`/`track-run`: two resources over the core's
+/// `ChunkedRun`, ~26 KB of exports) and the flat error form, less 5.7 KB won back by keeping
+/// the WIT converters out of line (one copy shared by the exports that use a type): 756,666.
 #[test]
 fn the_component_stays_within_its_size_budget() {
-    const BUDGET: u64 = 750_000;
+    const BUDGET: u64 = 765_000;
     let size = std::fs::metadata(host_tests::COMPONENT_WASM)
         .expect("the component built by build.rs")
         .len();

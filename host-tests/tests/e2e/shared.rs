@@ -1,10 +1,11 @@
 //! The shared hostile list (`bento_emulator::hostile::cases`, the same cases both Rust clients
 //! and the Python package run) through the component in wasmtime: every case the list does not
-//! mark as covered by a hand-written test here (`e2e/hostile.rs`), a few at a time, each in a
-//! fresh instance against the case's own loopback server. Each asserts the outcome class (the
-//! WIT's `bento-error` case and its fields), the time bound, the server-side counts (judged by
-//! the list itself), no trap, and that no error text carries a secret or the subscriber's
-//! email. A failure names every case that failed.
+//! skip for the component (none today; those also covered by a hand-written test of
+//! `e2e/hostile.rs` run here too), a few at a time, each in a fresh instance against the
+//! case's own loopback server. Each asserts the outcome class (the WIT's `bento-error` case and
+//! its fields), the time bound, the server-side counts (judged by the list itself), no trap,
+//! and that no error text carries a secret or the subscriber's email. A failure names every
+//! case that failed.
 
 #![allow(clippy::disallowed_methods)] // the tests measure how long calls took
 
