@@ -193,22 +193,8 @@ mod shared {
     ) -> Result<(), String> {
         let wrong = || Err(format!("expected {}, got {got:?}", case.expect.describe()));
         let Err(err) = got else {
-            let Expect::Ok { items } = &case.expect else {
-                return wrong();
-            };
-            if let (Some(n), Ok(Some(ids))) = (items, got) {
-                let mut distinct = ids.clone();
-                distinct.sort_unstable();
-                distinct.dedup();
-                if (ids.len(), distinct.len()) != (*n, *n) {
-                    return Err(format!(
-                        "{} items, {} distinct, expected {n}",
-                        ids.len(),
-                        distinct.len()
-                    ));
-                }
-            }
-            return Ok(());
+            let ids = got.as_ref().ok().and_then(|ids| ids.as_deref());
+            return case.expect.ok_problem(ids).map_or(Ok(()), Err);
         };
         let holds = match (&case.expect, err) {
             (Expect::Ok { .. }, _) => false,

@@ -230,6 +230,27 @@ impl Expect {
         }
     }
 
+    /// For a call that succeeded: why it does not satisfy this expectation (`ids` are the ids
+    /// of a returned list, if the call returns one), or `None`. Shared by every surface.
+    pub fn ok_problem(&self, ids: Option<&[String]>) -> Option<String> {
+        let Expect::Ok { items } = self else {
+            return Some(format!("expected {}, the call succeeded", self.describe()));
+        };
+        let (Some(n), Some(ids)) = (items, ids) else {
+            return None;
+        };
+        let mut distinct = ids.to_vec();
+        distinct.sort_unstable();
+        distinct.dedup();
+        ((ids.len(), distinct.len()) != (*n, *n)).then(|| {
+            format!(
+                "{} items, {} distinct, expected {n}",
+                ids.len(),
+                distinct.len()
+            )
+        })
+    }
+
     /// One line for the table: `Api 302 "…"`, `Transport Timeout|Deadline`, ...
     pub fn describe(&self) -> String {
         match self {

@@ -2,7 +2,8 @@
 //! and the Python package run) through the component in wasmtime: every case the list does not
 //! skip for the component (none today; those also covered by a hand-written test of
 //! `e2e/hostile.rs` run here too), a few at a time, each in a fresh instance against the
-//! case's own loopback server. Each asserts the outcome class (the WIT's `bento-error` case and
+//! case's own loopback server (the cases that bound the process's RSS growth one at a time).
+//! Each asserts the outcome class (the WIT's `bento-error` case and
 //! its fields), the time bound, the server-side counts (judged by the list itself), no trap,
 //! and that no error text carries a secret or the subscriber's email. A failure names every
 //! case that failed.
@@ -179,22 +180,8 @@ fn outcome(
 ) -> Result<(), String> {
     let wrong = || Err(format!("expected {}, got {got:?}", case.expect.describe()));
     let Err(err) = got else {
-        let Expect::Ok { items } = &case.expect else {
-            return wrong();
-        };
-        if let (Some(n), Ok(Some(ids))) = (items, got) {
-            let mut distinct = ids.clone();
-            distinct.sort_unstable();
-            distinct.dedup();
-            if (ids.len(), distinct.len()) != (*n, *n) {
-                return Err(format!(
-                    "{} items, {} distinct, expected {n}",
-                    ids.len(),
-                    distinct.len()
-                ));
-            }
-        }
-        return Ok(());
+        let ids = got.as_ref().ok().and_then(|ids| ids.as_deref());
+        return case.expect.ok_problem(ids).map_or(Ok(()), Err);
     };
     let holds = match (&case.expect, err) {
         (Expect::Ok { .. }, _) => false,
@@ -311,12 +298,17 @@ fn the_component_on_every_shared_case() {
         .into_iter()
         .filter(|c| !matches!(c.component, Surface::Skip(_)))
         .collect();
+    // RSS is the whole process's: a case that bounds its growth runs alone, after the rest
+    // (run 4 at a time), or a neighbour's allocations would count against it.
+    let (alone, together): (Vec<&Case>, Vec<&Case>) = all
+        .iter()
+        .partition(|c| c.checks.iter().any(|k| matches!(k, Check::MaxRssGrowth(_))));
     let next = AtomicUsize::new(0);
     let failures = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..AT_ONCE {
             s.spawn(|| {
-                while let Some(case) = all.get(next.fetch_add(1, Ordering::SeqCst)) {
+                while let Some(case) = together.get(next.fetch_add(1, Ordering::SeqCst)) {
                     if let Some(failure) = run(case) {
                         failures.lock().unwrap().push(failure);
                     }
@@ -324,7 +316,20 @@ fn the_component_on_every_shared_case() {
             });
         }
     });
-    let failures = failures.into_inner().unwrap();
+    let mut failures = failures.into_inner().unwrap();
+    // Other tests of this binary may run beside this one (RSS is still the process's): a case
+    // that failed on nothing but its RSS bound gets a second run, a real leak fails both.
+    failures.extend(alone.iter().filter_map(|case| {
+        let failure = run(case)?;
+        let only_rss = failure
+            .split_once(": ")
+            .is_some_and(|(_, why)| why.split("; ").all(|p| p.starts_with("RSS grew by")));
+        if only_rss {
+            run(case).map(|again| format!("{again} (twice)"))
+        } else {
+            Some(failure)
+        }
+    }));
     assert!(
         failures.is_empty(),
         "{} of {} cases failed:\n{}",
