@@ -379,10 +379,33 @@ pub enum ErrorClass {
     Transport,
 }
 
+impl ErrorClass {
+    /// The class of `e` (what [`FlatError::from`] sets), without taking it apart.
+    pub fn of(e: &Error) -> ErrorClass {
+        match e {
+            Error::InvalidInput { .. } => ErrorClass::InvalidInput,
+            Error::NotAuthorized { .. } => ErrorClass::NotAuthorized,
+            Error::AuthorNotAuthorized { .. } => ErrorClass::AuthorNotAuthorized,
+            Error::RateLimit { .. } => ErrorClass::RateLimited,
+            Error::Api { .. } => ErrorClass::Api,
+            Error::Transport { kind, .. } => match kind {
+                TransportErrorKind::Connect => ErrorClass::Connect,
+                TransportErrorKind::Timeout => ErrorClass::Timeout,
+                TransportErrorKind::Io => ErrorClass::Io,
+                TransportErrorKind::ResponseTooLarge => ErrorClass::ResponseTooLarge,
+                TransportErrorKind::Deadline => ErrorClass::Deadline,
+                TransportErrorKind::Other => ErrorClass::Transport,
+            },
+            Error::Decode { .. } => ErrorClass::Decode,
+        }
+    }
+}
+
 impl From<Error> for FlatError {
     fn from(e: Error) -> Self {
         let status = e.status();
-        let flat = |class, message: String| FlatError {
+        let class = ErrorClass::of(&e);
+        let flat = |message: String| FlatError {
             class,
             field: None,
             message,
@@ -394,21 +417,18 @@ impl From<Error> for FlatError {
         match e {
             Error::InvalidInput { field, reason } => FlatError {
                 field: Some(field),
-                ..flat(ErrorClass::InvalidInput, reason)
+                ..flat(reason)
             },
             Error::NotAuthorized {
                 message,
                 request_id,
             } => FlatError {
                 request_id,
-                ..flat(ErrorClass::NotAuthorized, message)
+                ..flat(message)
             },
             Error::AuthorNotAuthorized { request_id } => FlatError {
                 request_id,
-                ..flat(
-                    ErrorClass::AuthorNotAuthorized,
-                    AUTHOR_NOT_AUTHORIZED.to_owned(),
-                )
+                ..flat(AUTHOR_NOT_AUTHORIZED.to_owned())
             },
             Error::RateLimit {
                 retry_after,
@@ -416,7 +436,7 @@ impl From<Error> for FlatError {
             } => FlatError {
                 retry_after,
                 request_id,
-                ..flat(ErrorClass::RateLimited, "rate limited".to_owned())
+                ..flat("rate limited".to_owned())
             },
             Error::Api {
                 status: _,
@@ -428,26 +448,16 @@ impl From<Error> for FlatError {
                 retry_after,
                 field_errors,
                 request_id,
-                ..flat(ErrorClass::Api, message)
+                ..flat(message)
             },
-            Error::Transport { kind, message } => flat(
-                match kind {
-                    TransportErrorKind::Connect => ErrorClass::Connect,
-                    TransportErrorKind::Timeout => ErrorClass::Timeout,
-                    TransportErrorKind::Io => ErrorClass::Io,
-                    TransportErrorKind::ResponseTooLarge => ErrorClass::ResponseTooLarge,
-                    TransportErrorKind::Deadline => ErrorClass::Deadline,
-                    TransportErrorKind::Other => ErrorClass::Transport,
-                },
-                message,
-            ),
+            Error::Transport { kind: _, message } => flat(message),
             Error::Decode {
                 status: _,
                 message,
                 request_id,
             } => FlatError {
                 request_id,
-                ..flat(ErrorClass::Decode, message)
+                ..flat(message)
             },
         }
     }
@@ -591,7 +601,13 @@ mod tests {
     fn the_flat_form_keeps_every_fact_of_every_variant() {
         let id = || Some("req_1".to_owned());
         let secs = Some(Duration::from_secs(7));
-        let flat = |e: Error| FlatError::from(e);
+        // Every flattening also checks that `ErrorClass::of` names the same class.
+        let flat = |e: Error| {
+            let class = ErrorClass::of(&e);
+            let f = FlatError::from(e);
+            assert_eq!(class, f.class);
+            f
+        };
         let f = flat(Error::invalid("events[0].email", "is not an email address"));
         assert_eq!(f.class, ErrorClass::InvalidInput);
         assert_eq!(f.field.as_deref(), Some("events[0].email"));

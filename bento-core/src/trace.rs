@@ -148,7 +148,7 @@ mod on {
     pub(crate) fn outcome<T>(result: &Result<T, Error>) -> String {
         match result {
             Ok(_) => "sent".to_owned(),
-            Err(e) => format!("{:?}", crate::error::FlatError::from(e.clone()).class),
+            Err(e) => format!("{:?}", crate::error::ErrorClass::of(e)),
         }
     }
 }
