@@ -9,8 +9,8 @@
 //! included; reqwest logs no request contents.)
 
 use std::fmt;
-use std::sync::Arc;
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use bento_core::driver::{self, OnProgress};
@@ -36,13 +36,59 @@ pub struct Client {
 
 struct Inner {
     config: Config,
-    io: Arc<Io>,
+    /// Replaced in a forked child (see [`Inner::io`]).
+    io: Mutex<Arc<Io>>,
 }
 
-/// The I/O thread and the HTTP client that runs on it.
+/// The I/O thread and the HTTP client that runs on it, in the process that started them.
 struct Io {
     http: Http,
     runtime: Option<tokio::runtime::Runtime>,
+    pid: u32,
+}
+
+impl Io {
+    fn start(config: &Config) -> Result<Io, Error> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("bento-io")
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                Error::invalid(
+                    "config",
+                    format!("cannot start the I/O thread: {}", transport::describe(&e)),
+                )
+            })?;
+        // reqwest's client must be built inside the runtime it will run on.
+        let http = {
+            let _entered = runtime.enter();
+            Http::new(config)?
+        };
+        Ok(Io {
+            http,
+            runtime: Some(runtime),
+            pid: std::process::id(),
+        })
+    }
+}
+
+impl Inner {
+    /// This process's I/O thread. A child forked after the client was built (Python's
+    /// `multiprocessing` on Linux, a pre-forking server) has none of its parent's threads: a
+    /// call there would wait forever for an I/O thread that does not exist, so the child gets
+    /// its own, with a fresh connection pool (the parent's sockets are never used in it).
+    fn io(&self) -> Result<Arc<Io>, TransportError> {
+        let mut io = self.io.lock().unwrap_or_else(PoisonError::into_inner);
+        if io.pid != std::process::id() {
+            let fresh = Io::start(&self.config)
+                .map_err(|e| TransportError::new(TransportErrorKind::Other, e.to_string()))?;
+            // Never dropped here: dropping the parent's runtime would signal threads of
+            // another process.
+            std::mem::forget(std::mem::replace(&mut *io, Arc::new(fresh)));
+        }
+        Ok(io.clone())
+    }
 }
 
 impl Drop for Io {
@@ -71,10 +117,11 @@ impl Transport for Inner {
         request: &Request<Vec<u8>>,
         timeout: Duration,
     ) -> Result<Response<Vec<u8>>, TransportError> {
-        let prepared = self.io.http.prepare(request, timeout)?;
-        let future = self.io.http.run(prepared);
+        let io = self.io()?;
+        let prepared = io.http.prepare(request, timeout)?;
+        let future = io.http.run(prepared);
         let (done, answer) = mpsc::sync_channel(1);
-        let Some(runtime) = &self.io.runtime else {
+        let Some(runtime) = &io.runtime else {
             return Err(stopped());
         };
         runtime.spawn(async move {
@@ -97,29 +144,11 @@ fn stopped() -> TransportError {
 impl Client {
     /// A client for `config` (it starts one I/O thread, shared by its clones).
     pub fn new(config: Config) -> Result<Client, Error> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("bento-io")
-            .enable_all()
-            .build()
-            .map_err(|e| {
-                Error::invalid(
-                    "config",
-                    format!("cannot start the I/O thread: {}", transport::describe(&e)),
-                )
-            })?;
-        // reqwest's client must be built inside the runtime it will run on.
-        let http = {
-            let _entered = runtime.enter();
-            Http::new(&config)?
-        };
+        let io = Io::start(&config)?;
         Ok(Client {
             inner: Arc::new(Inner {
                 config,
-                io: Arc::new(Io {
-                    http,
-                    runtime: Some(runtime),
-                }),
+                io: Mutex::new(Arc::new(io)),
             }),
         })
     }
@@ -140,7 +169,13 @@ impl Client {
         Ok(Client {
             inner: Arc::new(Inner {
                 config: self.inner.config.clone().with_deadline(deadline)?,
-                io: self.inner.io.clone(),
+                io: Mutex::new(
+                    self.inner
+                        .io
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .clone(),
+                ),
             }),
         })
     }

@@ -1,7 +1,10 @@
 """One client shared by 8 threads; chunked reports return exactly the records not accepted."""
 
 import json
+import os
+import signal
 import threading
+import time
 
 import pytest
 
@@ -171,3 +174,38 @@ def test_a_complete_run_has_no_stop(client):
     report = client.import_subscribers_chunked(
         [bento.ImportSubscriber(email=f"c{i}@example.com") for i in range(3)])
     assert report.is_complete and report.stopped is None and report.failed_chunks == []
+
+
+def _wait_child(pid, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.02)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    pytest.fail(f"the forked child did not finish within {timeout} s (a call hung)")
+
+
+def test_a_forked_child_uses_the_parents_client(emulator, client):
+    """`multiprocessing` forks on Linux: a child has none of the parent's threads, so the
+    client's I/O thread (and the Python layer's worker) must be started again there instead
+    of a call waiting for them forever."""
+    client.get_tags()  # the parent's I/O thread and worker exist and are in use
+    short = client.with_deadline(5.0)
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            tags = client.get_tags()
+            client.track(bento.Event(event_type="$forked", email="child@example.com"))
+            short.get_fields()
+            code = 0 if isinstance(tags, list) else 2
+        finally:
+            os._exit(code)
+    assert _wait_child(pid, 20) == 0
+    # The parent's client still works, on its own I/O thread.
+    assert isinstance(client.get_tags(), list)
+    # The child's event reached the emulator (from the child's own connection pool).
+    assert any(r["path"].endswith("/batch/events") for r in emulator.requests())
