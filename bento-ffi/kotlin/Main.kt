@@ -63,6 +63,14 @@ fun main() {
         check(report.chunks == 3L && report.accepted == 25L && report.isComplete,
             "importSubscribersChunked -> 3 chunks, 25 accepted")
         check(report.stopped == null && report.failedChunks.isEmpty(), "a complete run has no stop")
+        val seen = mutableListOf<Long>()
+        val listener = object : ProgressListener {
+            override fun onProgress(progress: Progress) {
+                seen.add(progress.recordsDone)
+            }
+        }
+        client.importSubscribersChunked(rows, 10, listener)
+        check(seen == listOf(10L, 20L, 25L), "a ProgressListener hears every chunk ($seen)")
         val short = client.withDeadline(5.0)
         check(short.getTags() is List<*>, "withDeadline gives a working client")
 

@@ -206,6 +206,14 @@ def stubs():
             out.append("    def __copy__(self) -> BentoClient: ...")
             out.append("    def __deepcopy__(self, memo: typing.Any) -> BentoClient: ...")
             out.append("")
+        elif name == "ProgressListener":
+            # A callback interface: what the native side calls (the package also takes any
+            # callable where a listener is expected).
+            out.append(f"class {name}(typing.Protocol):")
+            out += doc_line(obj, "    ")
+            args, ret = params(obj.on_progress, flat_enums)
+            out.append(f"    def on_progress({args}) -> {ret}: ...")
+            out.append("")
         else:
             # An enum with data: one dataclass per variant, each a subclass of the enum.
             variants = [v for v in vars(obj).values()

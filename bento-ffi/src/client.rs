@@ -29,6 +29,59 @@ pub(crate) fn guard<T>(f: impl FnOnce() -> Result<T, BentoError>) -> Result<T, B
         .unwrap_or_else(|payload| Err(BentoError::from_panic(&*payload)))
 }
 
+/// Told how far a chunked helper's run is, after every chunk.
+///
+/// Implement it in the foreign language (Python: any callable passed as `on_progress`, wrapped
+/// by the package; Kotlin/Swift: an object of this interface). It is called on the thread that
+/// runs the call and should return quickly (the next chunk waits for it).
+#[uniffi::export(with_foreign)]
+pub trait ProgressListener: Send + Sync {
+    /// One chunk more is done.
+    fn on_progress(&self, progress: Progress);
+}
+
+/// How far a chunked run is (after each chunk).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct Progress {
+    /// Chunks finished (sent and answered, failed, or not sent).
+    pub chunks_done: i64,
+    /// Records in those chunks.
+    pub records_done: i64,
+    /// Records the API accepted so far.
+    pub accepted: i64,
+    /// Records not accepted so far.
+    pub failed: i64,
+}
+
+impl From<&bento::Progress> for Progress {
+    fn from(p: &bento::Progress) -> Self {
+        let bento::Progress {
+            chunks_done,
+            records_done,
+            accepted,
+            failed,
+        } = *p;
+        let signed = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        Progress {
+            chunks_done: signed(chunks_done as u64),
+            records_done: signed(records_done as u64),
+            accepted: signed(accepted),
+            failed: signed(failed),
+        }
+    }
+}
+
+/// The core's progress callback for an optional foreign listener.
+pub(crate) fn progress_to(
+    listener: Option<Arc<dyn ProgressListener>>,
+) -> impl FnMut(&bento::Progress) + Send {
+    move |p| {
+        if let Some(listener) = &listener {
+            listener.on_progress(p.into());
+        }
+    }
+}
+
 fn map<T, U: From<T>>(items: Vec<T>) -> Vec<U> {
     items.into_iter().map(Into::into).collect()
 }
@@ -142,17 +195,20 @@ impl BentoClient {
 
     /// Tracks any number of events in chunks (at most 1000, or `chunk_size`), one request at a
     /// time; the report holds the events that were not accepted.
-    #[uniffi::method(default(chunk_size))]
+    #[uniffi::method(default(chunk_size), default(on_progress))]
     pub fn track_events_chunked(
         &self,
         events: Vec<Event>,
         chunk_size: Option<i32>,
+        on_progress: Option<Arc<dyn ProgressListener>>,
     ) -> Result<EventReport, BentoError> {
         guard(|| {
             let core = convert_all("events", &events, Event::to_core)?;
-            let report = self
-                .inner
-                .track_events_chunked(core, chunk_options(chunk_size)?)?;
+            let report = self.inner.run_chunked::<bento::TrackEvents>(
+                core,
+                chunk_options(chunk_size)?,
+                progress_to(on_progress),
+            )?;
             Ok(EventReport::from_core(report, &events))
         })
     }
@@ -172,17 +228,20 @@ impl BentoClient {
 
     /// Imports any number of subscribers in chunks (at most 1000, or `chunk_size`); the report
     /// holds the rows that were not accepted.
-    #[uniffi::method(default(chunk_size))]
+    #[uniffi::method(default(chunk_size), default(on_progress))]
     pub fn import_subscribers_chunked(
         &self,
         subscribers: Vec<ImportSubscriber>,
         chunk_size: Option<i32>,
+        on_progress: Option<Arc<dyn ProgressListener>>,
     ) -> Result<ImportReport, BentoError> {
         guard(|| {
             let rows = convert_all("subscribers", &subscribers, ImportSubscriber::to_core)?;
-            let report = self
-                .inner
-                .import_subscribers_chunked(rows, chunk_options(chunk_size)?)?;
+            let report = self.inner.run_chunked::<bento::ImportSubscribers>(
+                rows,
+                chunk_options(chunk_size)?,
+                progress_to(on_progress),
+            )?;
             Ok(ImportReport::from_core(report, &subscribers))
         })
     }
@@ -193,15 +252,16 @@ impl BentoClient {
     /// custom field). Same chunking, checks and report as `import_subscribers_chunked`, whose
     /// per-record conversion is what a bulk import from Python spends its time on: with
     /// `json.dumps(rows)` the rows cross the boundary as one string.
-    #[uniffi::method(default(chunk_size))]
+    #[uniffi::method(default(chunk_size), default(on_progress))]
     pub fn import_subscribers_chunked_json(
         &self,
         rows_json: String,
         chunk_size: Option<i32>,
+        on_progress: Option<Arc<dyn ProgressListener>>,
     ) -> Result<ImportReport, BentoError> {
         guard(|| {
             let rows = import_rows_from_json(&rows_json)?;
-            self.import_subscribers_chunked(rows, chunk_size)
+            self.import_subscribers_chunked(rows, chunk_size, on_progress)
         })
     }
 
@@ -242,17 +302,20 @@ impl BentoClient {
 
     /// Runs any number of commands in chunks (at most 100, or `chunk_size`); the report holds
     /// the commands that were not accepted.
-    #[uniffi::method(default(chunk_size))]
+    #[uniffi::method(default(chunk_size), default(on_progress))]
     pub fn subscriber_commands_chunked(
         &self,
         commands: Vec<Command>,
         chunk_size: Option<i32>,
+        on_progress: Option<Arc<dyn ProgressListener>>,
     ) -> Result<CommandReport, BentoError> {
         guard(|| {
             let core = convert_all("command", &commands, Command::to_core)?;
-            let report = self
-                .inner
-                .subscriber_commands_chunked(core, chunk_options(chunk_size)?)?;
+            let report = self.inner.run_chunked::<bento::SubscriberCommands>(
+                core,
+                chunk_options(chunk_size)?,
+                progress_to(on_progress),
+            )?;
             Ok(CommandReport::from_core(report, &commands))
         })
     }
@@ -334,18 +397,19 @@ impl BentoClient {
     }
 
     /// Creates any number of draft broadcasts in chunks (at most 100, or `chunk_size`).
-    #[uniffi::method(default(chunk_size))]
+    #[uniffi::method(default(chunk_size), default(on_progress))]
     pub fn create_broadcasts_chunked(
         &self,
         broadcasts: Vec<BroadcastData>,
         chunk_size: Option<i32>,
+        on_progress: Option<Arc<dyn ProgressListener>>,
     ) -> Result<BroadcastReport, BentoError> {
         guard(|| {
             let core = convert_all("broadcasts", &broadcasts, BroadcastData::to_core)?;
             let report = self.inner.run_chunked::<bento::CreateBroadcasts>(
                 core,
                 chunk_options(chunk_size)?,
-                |_| {},
+                progress_to(on_progress),
             )?;
             Ok(BroadcastReport::from_core(report, &broadcasts))
         })
@@ -365,17 +429,20 @@ impl BentoClient {
 
     /// Sends any number of transactional emails in chunks (at most 60, or `chunk_size`); the
     /// report holds the emails that were not accepted.
-    #[uniffi::method(default(chunk_size))]
+    #[uniffi::method(default(chunk_size), default(on_progress))]
     pub fn send_emails_chunked(
         &self,
         emails: Vec<EmailData>,
         chunk_size: Option<i32>,
+        on_progress: Option<Arc<dyn ProgressListener>>,
     ) -> Result<EmailReport, BentoError> {
         guard(|| {
             let core = convert_all("emails", &emails, EmailData::to_core)?;
-            let report = self
-                .inner
-                .send_emails_chunked(core, chunk_options(chunk_size)?)?;
+            let report = self.inner.run_chunked::<bento::SendEmails>(
+                core,
+                chunk_options(chunk_size)?,
+                progress_to(on_progress),
+            )?;
             Ok(EmailReport::from_core(report, &emails))
         })
     }

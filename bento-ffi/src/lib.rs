@@ -55,7 +55,7 @@ mod reports;
 #[cfg(test)]
 mod tests;
 
-pub use client::BentoClient;
+pub use client::{BentoClient, Progress, ProgressListener};
 pub use config::{BentoConfig, RetrySettings};
 pub use error::{ApiFieldProblem, BentoError, TransportKind};
 pub use inputs::*;

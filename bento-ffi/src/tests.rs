@@ -617,7 +617,7 @@ fn garbage_input_is_an_error_and_nothing_is_sent() {
             .map(drop),
         client.import_subscribers(vec![]).map(drop),
         client
-            .import_subscribers_chunked(vec![row("a@example.com")], Some(0))
+            .import_subscribers_chunked(vec![row("a@example.com")], Some(0), None)
             .map(drop),
         client.send_emails(vec![]).map(drop),
         client.subscriber_command(vec![]).map(drop),
@@ -668,7 +668,7 @@ fn calls_and_faults_against_the_emulator() {
             .once(),
     );
     let report = client
-        .import_subscribers_chunked(rows.clone(), Some(10))
+        .import_subscribers_chunked(rows.clone(), Some(10), None)
         .unwrap();
     assert_eq!((report.chunks, report.accepted), (3, 15));
     assert_eq!(report.failed_records, rows[..10].to_vec());
@@ -907,7 +907,7 @@ fn native_json_values_convert_and_name_their_field() {
 fn negative_numbers_from_foreign_code_are_invalid_input() {
     let (_emu, client) = emulator();
     let err = client
-        .import_subscribers_chunked(vec![row("a@example.com")], Some(-1))
+        .import_subscribers_chunked(vec![row("a@example.com")], Some(-1), None)
         .unwrap_err();
     assert_eq!(field_of(&err), "chunk_size");
     assert_eq!(
@@ -924,4 +924,50 @@ fn negative_numbers_from_foreign_code_are_invalid_input() {
     };
     assert_eq!(field_of(&retry.to_core().unwrap_err()), "retry.max_retries");
     assert_eq!(crate::outputs::long(u64::MAX), i64::MAX);
+}
+
+#[test]
+fn progress_reaches_a_foreign_listener_signed() {
+    use crate::client::{Progress, ProgressListener, progress_to};
+    use std::sync::{Arc, Mutex};
+
+    struct Seen(Mutex<Vec<Progress>>);
+    impl ProgressListener for Seen {
+        fn on_progress(&self, progress: Progress) {
+            self.0.lock().unwrap().push(progress);
+        }
+    }
+    let seen = Arc::new(Seen(Mutex::new(Vec::new())));
+    let mut callback = progress_to(Some(seen.clone()));
+    callback(&bento::Progress {
+        chunks_done: 2,
+        records_done: 2_000,
+        accepted: 1_990,
+        failed: 10,
+    });
+    callback(&bento::Progress {
+        chunks_done: 3,
+        records_done: 2_500,
+        accepted: u64::MAX,
+        failed: 10,
+    });
+    let seen = seen.0.lock().unwrap();
+    assert_eq!(
+        seen[0],
+        Progress {
+            chunks_done: 2,
+            records_done: 2_000,
+            accepted: 1_990,
+            failed: 10
+        }
+    );
+    // Kotlin and Java have no unsigned types: a count beyond i64 saturates.
+    assert_eq!(seen[1].accepted, i64::MAX);
+    // No listener: nothing to call.
+    progress_to(None)(&bento::Progress {
+        chunks_done: 1,
+        records_done: 1,
+        accepted: 1,
+        failed: 0,
+    });
 }

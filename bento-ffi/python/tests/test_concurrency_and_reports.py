@@ -209,3 +209,49 @@ def test_a_forked_child_uses_the_parents_client(emulator, client):
     assert isinstance(client.get_tags(), list)
     # The child's event reached the emulator (from the child's own connection pool).
     assert any(r["path"].endswith("/batch/events") for r in emulator.requests())
+
+
+def test_on_progress_is_called_after_every_chunk(emulator, client):
+    seen = []
+    report = client.import_subscribers_chunked(
+        ({"email": f"p{i}@example.com"} for i in range(25)), 10, on_progress=seen.append)
+    assert report.accepted == 25
+    assert [(p.chunks_done, p.records_done, p.accepted) for p in seen] == [
+        (1, 10, 10), (2, 20, 20), (3, 25, 25)]
+    assert all(isinstance(p, bento.Progress) and p.failed == 0 for p in seen)
+
+    events = []
+    client.track_events_chunked(
+        [bento.Event(event_type="$x", email=f"e{i}@example.com") for i in range(5)], 2,
+        on_progress=lambda p: events.append(p.records_done))
+    assert events == [2, 4, 5]
+
+    class Listener:
+        def __init__(self):
+            self.chunks = 0
+
+        def on_progress(self, progress):
+            self.chunks = progress.chunks_done
+
+    listener = Listener()
+    client.subscriber_commands_chunked(
+        [bento.Command.ADD_TAG(email=f"c{i}@example.com", tag="t") for i in range(3)], 1,
+        on_progress=listener)
+    assert listener.chunks == 3
+
+
+def test_an_exception_in_on_progress_is_raised_after_the_run_with_its_report(emulator, client):
+    calls = []
+
+    def fail(progress):
+        calls.append(progress.chunks_done)
+        raise ValueError("stop showing progress")
+
+    with pytest.raises(ValueError, match="stop showing progress") as info:
+        client.import_subscribers_chunked(
+            [{"email": f"x{i}@example.com"} for i in range(30)], 10, on_progress=fail)
+    assert calls == [1]  # later chunks are not reported to a callback that failed
+    report = info.value.report
+    assert (report.records, report.accepted, report.failed) == (30, 30, 0)
+    with pytest.raises(TypeError, match="on_progress"):
+        client.import_subscribers_chunked([{"email": "y@example.com"}], on_progress=5)

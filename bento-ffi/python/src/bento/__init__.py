@@ -412,7 +412,7 @@ def _row(item, i):
 _native_import_chunked = BentoClient.import_subscribers_chunked  # noqa: F405
 
 
-def _import_subscribers_chunked(self, subscribers, chunk_size=None):
+def _import_subscribers_chunked(self, subscribers, chunk_size=None, on_progress=None):
     """Imports any number of subscribers in chunks (at most 1000, or `chunk_size`); the report
     holds the rows that were not accepted (as `ImportSubscriber` records).
 
@@ -434,7 +434,7 @@ def _import_subscribers_chunked(self, subscribers, chunk_size=None):
         bad = next((i for i, r in enumerate(rows) if not _dumps_ok(r)), None)
         field = "subscribers" if bad is None else f"subscribers[{bad}]"
         raise BentoError.InvalidInput(field, f"is not JSON ({e})") from None  # noqa: F405
-    report = self.import_subscribers_chunked_json(text, chunk_size)
+    report = self.import_subscribers_chunked_json(text, chunk_size, on_progress)
     # Rows given as records come back as the caller's own objects, unchanged.
     def own(offset, records):
         return [item if isinstance(item, ImportSubscriber) else rec  # noqa: F405
@@ -474,22 +474,87 @@ def _iterable_signature(native, kind):
     params = list(sig.parameters.values())
     item = kind if kind == "Command" else f"typing.Union[{kind}, typing.Mapping[str, typing.Any]]"
     params[1] = params[1].replace(annotation=f"typing.Iterable[{item}]")
-    return sig.replace(parameters=params)
+    return _progress_signature(sig.replace(parameters=params))
+
+
+_ON_PROGRESS = ("typing.Optional[typing.Union[ProgressListener, "
+                "typing.Callable[[Progress], typing.Any]]]")
+
+
+def _progress_signature(sig):
+    """`sig` with its `on_progress` parameter widened to any callable taking a `Progress`."""
+    return sig.replace(parameters=[
+        p.replace(annotation=_ON_PROGRESS) if p.name == "on_progress" else p
+        for p in sig.parameters.values()])
 
 
 _import_subscribers_chunked.__signature__ = _iterable_signature(_native_import_chunked,
                                                                 "ImportSubscriber")
 BentoClient.import_subscribers_chunked = _import_subscribers_chunked  # noqa: F405
 
+_native_import_chunked_json = BentoClient.import_subscribers_chunked_json  # noqa: F405
+
+
+@_functools.wraps(_native_import_chunked_json)
+def _import_subscribers_chunked_json(self, rows_json, chunk_size=None, on_progress=None):
+    listener = _Progress.wrap(on_progress)
+    return _Progress.done(listener, _native_import_chunked_json(self, rows_json, chunk_size,
+                                                                listener))
+
+
+_import_subscribers_chunked_json.__signature__ = _progress_signature(
+    _inspect.signature(_native_import_chunked_json))
+BentoClient.import_subscribers_chunked_json = _import_subscribers_chunked_json  # noqa: F405
+
+
+class _Progress(ProgressListener):  # noqa: F405
+    """`on_progress` as the native side calls it: any callable taking a `bento.Progress`
+    (or an object with an `on_progress` method). An exception it raises cannot stop chunks
+    already on their way, and must not unwind into the native run (its report would be lost):
+    the first one is kept, later calls are skipped, and it is raised when the run has ended,
+    with the run's report as its `report` attribute."""
+
+    def __init__(self, fn):
+        self.fn = fn if callable(fn) else fn.on_progress
+        self.error = None
+
+    def on_progress(self, progress):
+        if self.error is None:
+            try:
+                self.fn(progress)
+            except BaseException as e:  # noqa: BLE001 - raised after the run (see above)
+                self.error = e
+
+    @staticmethod
+    def wrap(on_progress):
+        if on_progress is None:
+            return None
+        if not callable(on_progress) and not callable(getattr(on_progress, "on_progress", None)):
+            raise TypeError("on_progress must be a callable taking a bento.Progress, "
+                            f"not {type(on_progress).__name__}")
+        return _Progress(on_progress)
+
+    def done(self, report):
+        if self is not None and self.error is not None:
+            error, self.error = self.error, None
+            try:
+                error.report = report
+            except AttributeError:
+                pass
+            raise error
+        return report
+
 
 def _listing(native, kind):
-    """A chunked helper that takes any iterable of records (or dicts of their fields)."""
+    """A chunked helper that takes any iterable of records (or dicts of their fields) and an
+    optional `on_progress` callable."""
 
     @_functools.wraps(native)
-    def call(self, items, chunk_size=None):
+    def call(self, items, chunk_size=None, on_progress=None):
         values = [kind(**item) if kind is not None and isinstance(item, dict) else item
                   for item in items]
-        return native(self, values, chunk_size)
+        listener = _Progress.wrap(on_progress)
+        return _Progress.done(listener, native(self, values, chunk_size, listener))
 
     call.__signature__ = _iterable_signature(native, "Command" if kind is None else kind.__name__)
     return call
