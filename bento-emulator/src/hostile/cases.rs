@@ -522,6 +522,41 @@ impl Case {
         problems
     }
 
+    /// The client-side checks every surface makes the same way, from what came of the call:
+    /// the time bound, [`Check::AtLeast`], [`Check::MaxRssGrowth`] (`grew` bytes), and for an
+    /// error its leak checks ([`Case::text_problems`] on `shown`, every text the surface
+    /// shows of it) and [`Check::MessageUnder`] (`message_chars`, its message's length). The
+    /// outcome class and [`Check::NeverSent`] are each surface's own.
+    pub fn call_problems(
+        &self,
+        took: Duration,
+        grew: u64,
+        error: Option<(&str, usize)>,
+    ) -> Vec<String> {
+        let mut problems = Vec::new();
+        if took >= self.bound {
+            problems.push(format!("took {took:?}, bound {:?}", self.bound));
+        }
+        if let Some((shown, _)) = error {
+            problems.extend(self.text_problems(shown));
+        }
+        for check in &self.checks {
+            match (check, error) {
+                (Check::MessageUnder(n), Some((_, chars))) if chars >= *n => {
+                    problems.push(format!("a message of {chars} chars"));
+                }
+                (Check::MaxRssGrowth(max), _) if grew >= *max => {
+                    problems.push(format!("RSS grew by {grew} bytes"))
+                }
+                (Check::AtLeast(d), _) if took < *d => {
+                    problems.push(format!("took only {took:?}, at least {d:?}"))
+                }
+                _ => {}
+            }
+        }
+        problems
+    }
+
     /// The leak checks on an error's text (`Display` and `Debug`/`repr` together): no whole
     /// needle, and with [`Check::NoPieceOfASecret`] no 10-character piece of a secret.
     pub fn text_problems(&self, shown: &str) -> Vec<String> {

@@ -225,30 +225,13 @@ fn judge(
     if let Err(why) = outcome(case, started, &got) {
         problems.push(why);
     }
-    if took >= case.bound {
-        problems.push(format!("took {took:?}, bound {:?}", case.bound));
-    }
-    if let Err(err) = &got {
-        problems.extend(case.text_problems(&format!("{err:?}")));
-    }
-    for check in &case.checks {
-        match (check, &got) {
-            (Check::MessageUnder(n), Err(e)) => {
-                let chars = message(e).chars().count();
-                if chars >= *n {
-                    problems.push(format!("a message of {chars} chars"));
-                }
-            }
-            (Check::MaxRssGrowth(max), _) if grew >= *max => {
-                problems.push(format!("RSS grew by {grew} bytes"))
-            }
-            (Check::AtLeast(d), _) if took < *d => {
-                problems.push(format!("took only {took:?}, at least {d:?}"))
-            }
-            // `never_sent` is not part of the WIT's error (the Rust clients check it).
-            _ => {}
-        }
-    }
+    // `never_sent` is not part of the WIT's error (the Rust clients check it).
+    let shown = got
+        .as_ref()
+        .err()
+        .map(|e| (format!("{e:?}"), message(e).chars().count()));
+    let error = shown.as_ref().map(|(all, chars)| (all.as_str(), *chars));
+    problems.extend(case.call_problems(took, grew, error));
     problems.extend(case.server_problems(&started.stats()));
     problems
 }

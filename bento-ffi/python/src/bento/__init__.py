@@ -498,7 +498,7 @@ _native_import_chunked_json = BentoClient.import_subscribers_chunked_json  # noq
 @_functools.wraps(_native_import_chunked_json)
 def _import_subscribers_chunked_json(self, rows_json, chunk_size=None, on_progress=None):
     listener = _Progress.wrap(on_progress)
-    return _Progress.done(listener, _native_import_chunked_json(self, rows_json, chunk_size,
+    return _after_run(listener, _native_import_chunked_json(self, rows_json, chunk_size,
                                                                 listener))
 
 
@@ -535,7 +535,8 @@ class _Progress(ProgressListener):  # noqa: F405
         return _Progress(on_progress)
 
     def done(self, report):
-        if self is not None and self.error is not None:
+        """The run's report, or the callback's exception carrying it."""
+        if self.error is not None:
             error, self.error = self.error, None
             try:
                 error.report = report
@@ -543,6 +544,10 @@ class _Progress(ProgressListener):  # noqa: F405
                 pass
             raise error
         return report
+
+
+def _after_run(listener, report):
+    return report if listener is None else listener.done(report)
 
 
 def _listing(native, kind):
@@ -554,7 +559,7 @@ def _listing(native, kind):
         values = [kind(**item) if kind is not None and isinstance(item, dict) else item
                   for item in items]
         listener = _Progress.wrap(on_progress)
-        return _Progress.done(listener, native(self, values, chunk_size, listener))
+        return _after_run(listener, native(self, values, chunk_size, listener))
 
     call.__signature__ = _iterable_signature(native, "Command" if kind is None else kind.__name__)
     return call
