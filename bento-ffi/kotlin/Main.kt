@@ -2,6 +2,9 @@
 // Reads BENTO_PUBLISHABLE_KEY, BENTO_SECRET_KEY, BENTO_SITE_UUID and BENTO_BASE_URL.
 import com.bentonow.bento.*
 import kotlin.system.exitProcess
+import kotlinx.coroutines.async
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeoutOrNull
 
 var failures = 0
 
@@ -161,6 +164,46 @@ fun main() {
         threads.forEach { it.start() }
         threads.forEach { it.join() }
         check(true, "8 threads shared one client")
+    }
+
+    // suspend functions: AsyncBentoClient, awaited from coroutines
+    AsyncBentoClient(config).use { client ->
+        runBlocking {
+            val expected = BentoClient(config).use { it.getTags() }
+            check(client.getTags() == expected, "AsyncBentoClient.getTags() is the blocking client's answer")
+            val calls = (0 until 20).map { n ->
+                async { client.track(Event(eventType = "async", email = "async$n@example.com")) }
+            }
+            check(calls.map { it.await().results } == List(20) { 1L }, "20 concurrent suspend calls")
+            try {
+                client.track(Event(eventType = "async", email = "not an email"))
+                check(false, "a suspend call with an invalid email must throw")
+            } catch (e: BentoException.InvalidInput) {
+                check(e.field == "events[0].email", "suspend call: InvalidInput names the field (${e.field})")
+            }
+        }
+    }
+
+    // cancelling a suspend call closes its connection (a server that never answers)
+    java.net.ServerSocket(0).use { server ->
+        var closedAfterMs = -1L
+        val watcher = Thread {
+            server.accept().use { socket ->
+                socket.soTimeout = 10_000
+                val started = System.nanoTime()
+                try {
+                    while (socket.getInputStream().read() != -1) {}
+                    closedAfterMs = (System.nanoTime() - started) / 1_000_000
+                } catch (e: java.io.IOException) {}
+            }
+        }
+        watcher.start()
+        AsyncBentoClient(config.copy(baseUrl = "http://127.0.0.1:${server.localPort}")).use { client ->
+            val answer = runBlocking { withTimeoutOrNull(200) { client.getTags() } }
+            check(answer == null, "the call was still running when it was cancelled")
+            watcher.join(5_000)
+            check(closedAfterMs in 0..3_000, "a cancelled suspend call closes its connection (${closedAfterMs} ms)")
+        }
     }
 
     if (failures > 0) {

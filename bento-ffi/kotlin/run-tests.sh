@@ -5,8 +5,9 @@
 #
 #   bash bento-ffi/kotlin/run-tests.sh
 #
-# Needs Java 17+, npm (for the `kotlin-compiler` package) and JNA (Debian `libjna-java`,
-# installed with apt-get when /usr/share/java/jna.jar is missing). Honours CARGO_TARGET_DIR.
+# Needs Java 17+, npm (for the `kotlin-compiler` package), JNA (Debian `libjna-java`) and
+# kotlinx-coroutines for the suspend functions (Debian `libkotlinx-coroutines-java` and
+# `libkotlinx-atomicfu-java`), all installed with apt-get when missing. Honours CARGO_TARGET_DIR.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -15,6 +16,8 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 WORK="$CARGO_TARGET_DIR/bento-ffi-kotlin"
 KOTLIN_VERSION=2.4.20
 JNA_JAR="${JNA_JAR:-/usr/share/java/jna.jar}"
+COROUTINES_JAR="${COROUTINES_JAR:-/usr/share/java/kotlinx-coroutines-core.jar}"
+ATOMICFU_JAR="${ATOMICFU_JAR:-/usr/share/java/atomicfu.jar}" # what Debian's coroutines run on
 
 step() { printf '\n==> %s (%ss)\n' "$1" "$SECONDS"; }
 mkdir -p "$WORK"
@@ -33,19 +36,28 @@ test -s "$WORK/gen/com/bentonow/bento/bento.kt"
 step "generating Swift bindings (check only: no Swift toolchain here)"
 bash "$ROOT/bento-ffi/swift/generate.sh" "$LIB" "$WORK/swift"
 
-step "Kotlin compiler $KOTLIN_VERSION and JNA"
+step "Kotlin compiler $KOTLIN_VERSION, JNA and kotlinx-coroutines"
 KOTLINC="$WORK/kotlinc/node_modules/kotlin-compiler/bin/kotlinc-jvm"
 if [ ! -x "$KOTLINC" ]; then
     npm install --silent --no-audit --no-fund --prefix "$WORK/kotlinc" "kotlin-compiler@$KOTLIN_VERSION"
 fi
-if [ ! -f "$JNA_JAR" ]; then
-    apt-get install -y -qq libjna-java >/dev/null || { apt-get update -qq && apt-get install -y -qq libjna-java >/dev/null; }
-fi
-test -f "$JNA_JAR"
+for pair in "$JNA_JAR:libjna-java" "$COROUTINES_JAR:libkotlinx-coroutines-java" \
+    "$ATOMICFU_JAR:libkotlinx-atomicfu-java"; do
+    jar="${pair%%:*}" package="${pair##*:}"
+    if [ ! -f "$jar" ]; then
+        apt-get install -y -qq "$package" >/dev/null \
+            || { apt-get update -qq && apt-get install -y -qq "$package" >/dev/null; }
+    fi
+    test -f "$jar"
+done
 
 step "compiling the bindings and Main.kt"
-"$KOTLINC" -nowarn -cp "$JNA_JAR" -d "$WORK/classes" \
-    "$WORK/gen/com/bentonow/bento/bento.kt" "$ROOT/bento-ffi/kotlin/Main.kt"
+# coroutines-shim.kt: one annotation the bindings import that Debian's kotlinx-coroutines
+# (1.0.1; Maven Central is not reachable here) predates. Apps use kotlinx-coroutines-core
+# >= 1.5 from Maven and do not need it.
+"$KOTLINC" -nowarn -cp "$JNA_JAR:$COROUTINES_JAR" -d "$WORK/classes" \
+    "$WORK/gen/com/bentonow/bento/bento.kt" "$ROOT/bento-ffi/kotlin/Main.kt" \
+    "$ROOT/bento-ffi/kotlin/coroutines-shim.kt"
 STDLIB="$(dirname "$KOTLINC")/../lib/kotlin-stdlib.jar"
 
 step "running the smoke test against bento-emulator"
@@ -63,5 +75,6 @@ export BENTO_BASE_URL="$(field base_url)"
 export BENTO_PUBLISHABLE_KEY="$(field publishable_key)"
 export BENTO_SECRET_KEY="$(field secret_key)"
 export BENTO_SITE_UUID="$(field site_uuid)"
-java -Djna.library.path="$(dirname "$LIB")" -cp "$WORK/classes:$STDLIB:$JNA_JAR" MainKt
+java -Djna.library.path="$(dirname "$LIB")" \
+    -cp "$WORK/classes:$STDLIB:$JNA_JAR:$COROUTINES_JAR:$ATOMICFU_JAR" MainKt
 step "done"

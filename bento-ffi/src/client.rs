@@ -1,12 +1,16 @@
-//! `BentoClient`: one object, every operation of `bento::blocking::Client` as a blocking method.
+//! `BentoClient` and `AsyncBentoClient`: every operation of the Rust clients, as blocking
+//! methods (`bento::blocking::Client`) and as async ones (`bento::Client` on the shared runtime
+//! of [`crate::runtime`]), both generated from one list ([`client_methods!`]).
 //!
-//! Thread-safe: the object wraps one `bento::blocking::Client` (an `Arc` around one ureq agent
-//! and its connection pool), so one client can be shared by any number of foreign threads.
-//! Every method runs inside [`guard`], so even a bug cannot unwind into foreign code.
+//! Thread-safe: each object wraps one Rust client (an `Arc` around its connection pool), so one
+//! client can be shared by any number of foreign threads. Every blocking method runs inside
+//! [`guard`] and every async one in a runtime task, so even a bug cannot unwind into foreign
+//! code.
 
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use crate::config::BentoConfig;
 use crate::error::BentoError;
@@ -107,7 +111,7 @@ fn page_number(page: i32) -> Result<u32, BentoError> {
 
 /// The Bento API client. Build it once (`BentoClient(config)` / `BentoClient.from_env()`) and
 /// share it between threads. Every method blocks until the API answered (retries included) and
-/// raises `BentoError` on failure.
+/// raises `BentoError` on failure. `AsyncBentoClient` has the same methods, awaitable.
 #[derive(uniffi::Object)]
 #[uniffi::export(Debug)]
 pub struct BentoClient {
@@ -126,6 +130,13 @@ impl BentoClient {
     pub fn core(&self) -> &bento::blocking::Client {
         &self.inner
     }
+}
+
+/// An overall per-call deadline in seconds from the foreign side (`None`: no deadline).
+fn deadline(deadline_secs: Option<f64>) -> Result<Option<Duration>, BentoError> {
+    deadline_secs
+        .map(|t| crate::config::seconds("deadline_secs", t))
+        .transpose()
 }
 
 #[uniffi::export]
@@ -159,11 +170,8 @@ impl BentoClient {
         deadline_secs: Option<f64>,
     ) -> Result<Arc<BentoClient>, BentoError> {
         guard(|| {
-            let deadline = deadline_secs
-                .map(|t| crate::config::seconds("deadline_secs", t))
-                .transpose()?;
             Ok(Arc::new(BentoClient {
-                inner: self.inner.with_deadline(deadline)?,
+                inner: self.inner.with_deadline(deadline(deadline_secs)?)?,
             }))
         })
     }
@@ -177,73 +185,224 @@ impl BentoClient {
     pub fn base_url(&self) -> String {
         self.inner.config().base_url().to_owned()
     }
+}
 
-    // ---- events -------------------------------------------------------------------------
+/// The Bento API client for async code: Python's asyncio (`await client.get_tags()`), Kotlin
+/// coroutines (`suspend` functions), Swift concurrency (`async`). The same methods, arguments,
+/// checks, retries and errors as `BentoClient`; every call runs on one runtime shared by the
+/// process, so the caller's event loop keeps running while it waits, any number of calls can
+/// be awaited at once, and cancelling the awaiting task stops the request.
+#[derive(uniffi::Object)]
+#[uniffi::export(Debug)]
+pub struct AsyncBentoClient {
+    /// The client and the process it was built in (see [`AsyncBentoClient::client`]).
+    client: Mutex<(u32, bento::Client)>,
+    /// The per-call deadline given to `with_deadline`, if any, for a rebuilt client.
+    deadline: Option<Option<Duration>>,
+}
 
-    /// Tracks events (`POST /batch/events`, 1–1000). Never re-sent after an ambiguous failure.
-    pub fn track_events(&self, events: Vec<Event>) -> Result<BatchResult, BentoError> {
-        guard(|| {
-            let events = convert_all("events", &events, Event::to_core)?;
-            Ok(self.inner.track_events(events)?.into())
+impl fmt::Debug for AsyncBentoClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let client = self.client.lock().unwrap_or_else(PoisonError::into_inner);
+        write!(f, "AsyncBentoClient({:?})", client.1.config())
+    }
+}
+
+impl AsyncBentoClient {
+    fn build(
+        config: bento::Config,
+        deadline: Option<Option<Duration>>,
+    ) -> Result<Arc<Self>, BentoError> {
+        let client = Self::connect(config, deadline)?;
+        Ok(Arc::new(AsyncBentoClient {
+            client: Mutex::new((std::process::id(), client)),
+            deadline,
+        }))
+    }
+
+    /// A `bento::Client` whose connection pool belongs to the shared runtime.
+    fn connect(
+        config: bento::Config,
+        deadline: Option<Option<Duration>>,
+    ) -> Result<bento::Client, BentoError> {
+        let runtime = crate::runtime::handle()?;
+        let _entered = runtime.enter();
+        let client = bento::Client::new(config)?;
+        Ok(match deadline {
+            Some(deadline) => client.with_deadline(deadline)?,
+            None => client,
         })
     }
 
+    /// The client for this process. Pooled connections of a parent process belong to its
+    /// runtime, which a forked child does not run, so the child gets a fresh client (the
+    /// parent's is forgotten, as its runtime is).
+    fn client(&self) -> Result<bento::Client, BentoError> {
+        let mut slot = self.client.lock().unwrap_or_else(PoisonError::into_inner);
+        let pid = std::process::id();
+        if slot.0 != pid {
+            let fresh = Self::connect(slot.1.config().clone(), self.deadline)?;
+            std::mem::forget(std::mem::replace(&mut *slot, (pid, fresh)));
+        }
+        Ok(slot.1.clone())
+    }
+
+    /// The wrapped Rust client.
+    pub fn core(&self) -> Result<bento::Client, BentoError> {
+        self.client()
+    }
+}
+
+#[uniffi::export]
+impl AsyncBentoClient {
+    /// A client for `config` (the same checks as `BentoClient(config)`).
+    #[uniffi::constructor]
+    pub fn new(config: BentoConfig) -> Result<Arc<Self>, BentoError> {
+        guard(|| Self::build(config.to_core()?, None))
+    }
+
+    /// A client configured from `BENTO_PUBLISHABLE_KEY`, `BENTO_SECRET_KEY`, `BENTO_SITE_UUID`
+    /// and the optional `BENTO_BASE_URL`.
+    #[uniffi::constructor]
+    pub fn from_env() -> Result<Arc<Self>, BentoError> {
+        guard(|| Self::build(bento::Config::from_env()?, None))
+    }
+
+    /// The same client (sharing its connection pool) with another overall deadline per call,
+    /// in seconds (`None`: no deadline).
+    #[uniffi::method(default(deadline_secs))]
+    pub fn with_deadline(
+        &self,
+        deadline_secs: Option<f64>,
+    ) -> Result<Arc<AsyncBentoClient>, BentoError> {
+        guard(|| {
+            let deadline = Some(deadline(deadline_secs)?);
+            let client = self.client()?.with_deadline(deadline.flatten())?;
+            Ok(Arc::new(AsyncBentoClient {
+                client: Mutex::new((std::process::id(), client)),
+                deadline,
+            }))
+        })
+    }
+
+    /// The site UUID this client sends with every request.
+    pub fn site_uuid(&self) -> String {
+        let client = self.client.lock().unwrap_or_else(PoisonError::into_inner);
+        client.1.config().site_uuid().to_owned()
+    }
+
+    /// The base URL this client talks to.
+    pub fn base_url(&self) -> String {
+        let client = self.client.lock().unwrap_or_else(PoisonError::into_inner);
+        client.1.config().base_url().to_owned()
+    }
+}
+
+/// The API methods of both clients, each written once: `prepare` converts and checks the
+/// arguments (a bad one is an error before anything is sent), `call` is the method of the Rust
+/// client (`bento::blocking::Client` or `bento::Client`, which share their names) and `finish`
+/// converts its result. `BentoClient` runs the three steps under [`guard`] on the caller's
+/// thread; `AsyncBentoClient` runs them as one task on the shared runtime
+/// ([`crate::runtime::spawn`]), awaiting the call.
+macro_rules! client_methods {
+    ($(
+        $(#[$attr:meta])*
+        fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $out:ty {
+            $(prepare { $($prepare:tt)* })?
+            call $method:ident $(::<$op:ty>)? ($($call_arg:expr),* $(,)?);
+            finish |$result:ident| $finish:expr
+        }
+    )*) => {
+        #[uniffi::export]
+        impl BentoClient {
+            $(
+                $(#[$attr])*
+                pub fn $name(&self, $($arg: $ty),*) -> Result<$out, BentoError> {
+                    guard(|| {
+                        $($($prepare)*)?
+                        let $result = self.inner.$method $(::<$op>)? ($($call_arg),*)?;
+                        Ok($finish)
+                    })
+                }
+            )*
+        }
+
+        #[uniffi::export]
+        impl AsyncBentoClient {
+            $(
+                $(#[$attr])*
+                pub async fn $name(&self, $($arg: $ty),*) -> Result<$out, BentoError> {
+                    let client = self.client()?;
+                    crate::runtime::spawn(async move {
+                        $($($prepare)*)?
+                        let $result = client.$method $(::<$op>)? ($($call_arg),*).await?;
+                        Ok($finish)
+                    })
+                    .await
+                }
+            )*
+        }
+    };
+}
+
+client_methods! {
+    // ---- events -------------------------------------------------------------------------
+
+    /// Tracks events (`POST /batch/events`, 1–1000). Never re-sent after an ambiguous failure.
+    fn track_events(events: Vec<Event>) -> BatchResult {
+        prepare { let events = convert_all("events", &events, Event::to_core)?; }
+        call track_events(events);
+        finish |r| r.into()
+    }
+
     /// Tracks one event.
-    pub fn track(&self, event: Event) -> Result<BatchResult, BentoError> {
-        guard(|| Ok(self.inner.track(event.to_core(&"events[0]")?)?.into()))
+    fn track(event: Event) -> BatchResult {
+        prepare { let event = event.to_core(&"events[0]")?; }
+        call track(event);
+        finish |r| r.into()
     }
 
     /// Tracks any number of events in chunks (at most 1000, or `chunk_size`), one request at a
     /// time; the report holds the events that were not accepted.
     #[uniffi::method(default(chunk_size), default(on_progress))]
-    pub fn track_events_chunked(
-        &self,
+    fn track_events_chunked(
         events: Vec<Event>,
         chunk_size: Option<i32>,
         on_progress: Option<Arc<dyn ProgressListener>>,
-    ) -> Result<EventReport, BentoError> {
-        guard(|| {
+    ) -> EventReport {
+        prepare {
             let core = convert_all("events", &events, Event::to_core)?;
-            let report = self.inner.run_chunked::<bento::TrackEvents>(
-                core,
-                chunk_options(chunk_size)?,
-                progress_to(on_progress),
-            )?;
-            Ok(EventReport::from_core(report, &events))
-        })
+            let options = chunk_options(chunk_size)?;
+        }
+        call run_chunked::<bento::TrackEvents>(core, options, progress_to(on_progress));
+        finish |report| EventReport::from_core(report, &events)
     }
 
     // ---- subscribers --------------------------------------------------------------------
 
     /// Imports (upserts) subscribers (`POST /batch/subscribers`, 1–1000).
-    pub fn import_subscribers(
-        &self,
-        subscribers: Vec<ImportSubscriber>,
-    ) -> Result<BatchResult, BentoError> {
-        guard(|| {
+    fn import_subscribers(subscribers: Vec<ImportSubscriber>) -> BatchResult {
+        prepare {
             let rows = convert_all("subscribers", &subscribers, ImportSubscriber::to_core)?;
-            Ok(self.inner.import_subscribers(rows)?.into())
-        })
+        }
+        call import_subscribers(rows);
+        finish |r| r.into()
     }
 
     /// Imports any number of subscribers in chunks (at most 1000, or `chunk_size`); the report
     /// holds the rows that were not accepted.
     #[uniffi::method(default(chunk_size), default(on_progress))]
-    pub fn import_subscribers_chunked(
-        &self,
+    fn import_subscribers_chunked(
         subscribers: Vec<ImportSubscriber>,
         chunk_size: Option<i32>,
         on_progress: Option<Arc<dyn ProgressListener>>,
-    ) -> Result<ImportReport, BentoError> {
-        guard(|| {
+    ) -> ImportReport {
+        prepare {
             let rows = convert_all("subscribers", &subscribers, ImportSubscriber::to_core)?;
-            let report = self.inner.run_chunked::<bento::ImportSubscribers>(
-                rows,
-                chunk_options(chunk_size)?,
-                progress_to(on_progress),
-            )?;
-            Ok(ImportReport::from_core(report, &subscribers))
-        })
+            let options = chunk_options(chunk_size)?;
+        }
+        call run_chunked::<bento::ImportSubscribers>(rows, options, progress_to(on_progress));
+        finish |report| ImportReport::from_core(report, &subscribers)
     }
 
     /// Imports any number of subscribers given as ONE JSON text: an array of objects in the
@@ -253,354 +412,354 @@ impl BentoClient {
     /// per-record conversion is what a bulk import from Python spends its time on: with
     /// `json.dumps(rows)` the rows cross the boundary as one string.
     #[uniffi::method(default(chunk_size), default(on_progress))]
-    pub fn import_subscribers_chunked_json(
-        &self,
+    fn import_subscribers_chunked_json(
         rows_json: String,
         chunk_size: Option<i32>,
         on_progress: Option<Arc<dyn ProgressListener>>,
-    ) -> Result<ImportReport, BentoError> {
-        guard(|| {
-            let rows = import_rows_from_json(&rows_json)?;
-            self.import_subscribers_chunked(rows, chunk_size, on_progress)
-        })
+    ) -> ImportReport {
+        prepare {
+            let subscribers = import_rows_from_json(&rows_json)?;
+            let rows = convert_all("subscribers", &subscribers, ImportSubscriber::to_core)?;
+            let options = chunk_options(chunk_size)?;
+        }
+        call run_chunked::<bento::ImportSubscribers>(rows, options, progress_to(on_progress));
+        finish |report| ImportReport::from_core(report, &subscribers)
     }
 
     /// Imports one subscriber, then reads it back (`None` while the import is not visible yet).
-    pub fn upsert_subscriber(
-        &self,
-        subscriber: ImportSubscriber,
-    ) -> Result<Option<Subscriber>, BentoError> {
-        guard(|| {
-            let row = subscriber.to_core(&"subscribers[0]")?;
-            Ok(self.inner.upsert_subscriber(row)?.map(Into::into))
-        })
+    fn upsert_subscriber(subscriber: ImportSubscriber) -> Option<Subscriber> {
+        prepare { let row = subscriber.to_core(&"subscribers[0]")?; }
+        call upsert_subscriber(row);
+        finish |r| r.map(Into::into)
     }
 
     /// Finds a subscriber by email (`GET /fetch/subscribers`); `None` if unknown.
-    pub fn find_subscriber(&self, email: String) -> Result<Option<Subscriber>, BentoError> {
-        guard(|| Ok(self.inner.find_subscriber(email)?.map(Into::into)))
+    fn find_subscriber(email: String) -> Option<Subscriber> {
+        call find_subscriber(email);
+        finish |r| r.map(Into::into)
     }
 
     /// Finds a subscriber by UUID; `None` if unknown.
-    pub fn find_subscriber_by_uuid(&self, uuid: String) -> Result<Option<Subscriber>, BentoError> {
-        guard(|| Ok(self.inner.find_subscriber_by_uuid(uuid)?.map(Into::into)))
+    fn find_subscriber_by_uuid(uuid: String) -> Option<Subscriber> {
+        call find_subscriber_by_uuid(uuid);
+        finish |r| r.map(Into::into)
     }
 
     /// Creates a subscriber (`POST /fetch/subscribers`), or returns the existing one.
-    pub fn create_subscriber(&self, email: String) -> Result<Subscriber, BentoError> {
-        guard(|| Ok(self.inner.create_subscriber(email)?.into()))
+    fn create_subscriber(email: String) -> Subscriber {
+        call create_subscriber(email);
+        finish |r| r.into()
     }
 
     /// Queues subscriber commands (`POST /fetch/commands`, 1–100); the result counts the queued
     /// commands.
-    pub fn subscriber_command(&self, commands: Vec<Command>) -> Result<BatchResult, BentoError> {
-        guard(|| {
-            let core = convert_all("command", &commands, Command::to_core)?;
-            Ok(self.inner.subscriber_command(core)?.into())
-        })
+    fn subscriber_command(commands: Vec<Command>) -> BatchResult {
+        prepare { let core = convert_all("command", &commands, Command::to_core)?; }
+        call subscriber_command(core);
+        finish |r| r.into()
     }
 
     /// Runs any number of commands in chunks (at most 100, or `chunk_size`); the report holds
     /// the commands that were not accepted.
     #[uniffi::method(default(chunk_size), default(on_progress))]
-    pub fn subscriber_commands_chunked(
-        &self,
+    fn subscriber_commands_chunked(
         commands: Vec<Command>,
         chunk_size: Option<i32>,
         on_progress: Option<Arc<dyn ProgressListener>>,
-    ) -> Result<CommandReport, BentoError> {
-        guard(|| {
+    ) -> CommandReport {
+        prepare {
             let core = convert_all("command", &commands, Command::to_core)?;
-            let report = self.inner.run_chunked::<bento::SubscriberCommands>(
-                core,
-                chunk_options(chunk_size)?,
-                progress_to(on_progress),
-            )?;
-            Ok(CommandReport::from_core(report, &commands))
-        })
+            let options = chunk_options(chunk_size)?;
+        }
+        call run_chunked::<bento::SubscriberCommands>(core, options, progress_to(on_progress));
+        finish |report| CommandReport::from_core(report, &commands)
     }
 
     /// Searches subscribers (`GET /fetch/search`, Enterprise plans).
-    pub fn search_subscribers(&self, query: SearchQuery) -> Result<SearchResult, BentoError> {
-        guard(|| Ok(self.inner.search_subscribers(query.to_core()?)?.into()))
+    fn search_subscribers(query: SearchQuery) -> SearchResult {
+        prepare { let query = query.to_core()?; }
+        call search_subscribers(query);
+        finish |r| r.into()
     }
 
     // ---- tags and fields ----------------------------------------------------------------
 
     /// Lists tags (`GET /fetch/tags`).
-    pub fn get_tags(&self) -> Result<Vec<Tag>, BentoError> {
-        guard(|| Ok(map(self.inner.get_tags()?)))
+    fn get_tags() -> Vec<Tag> {
+        call get_tags();
+        finish |r| map(r)
     }
 
     /// Creates a tag (`POST /fetch/tags`).
-    pub fn create_tag(&self, name: String) -> Result<Tag, BentoError> {
-        guard(|| Ok(self.inner.create_tag(name)?.into()))
+    fn create_tag(name: String) -> Tag {
+        call create_tag(name);
+        finish |r| r.into()
     }
 
     /// Deletes (discards) a tag (`DELETE /fetch/tags/:id`).
-    pub fn delete_tag(&self, id: String, name: String) -> Result<DeleteTagResult, BentoError> {
-        guard(|| Ok(self.inner.delete_tag(id, name)?.into()))
+    fn delete_tag(id: String, name: String) -> DeleteTagResult {
+        call delete_tag(id, name);
+        finish |r| r.into()
     }
 
     /// Lists custom field definitions (`GET /fetch/fields`).
-    pub fn get_fields(&self) -> Result<Vec<Field>, BentoError> {
-        guard(|| Ok(map(self.inner.get_fields()?)))
+    fn get_fields() -> Vec<Field> {
+        call get_fields();
+        finish |r| map(r)
     }
 
     /// Defines a custom field (`POST /fetch/fields`).
-    pub fn create_field(&self, key: String) -> Result<Field, BentoError> {
-        guard(|| Ok(self.inner.create_field(key)?.into()))
+    fn create_field(key: String) -> Field {
+        call create_field(key);
+        finish |r| r.into()
     }
 
     // ---- broadcasts ---------------------------------------------------------------------
 
     /// The first page of sent broadcasts (`GET /fetch/broadcasts`).
-    pub fn get_broadcasts(&self) -> Result<Vec<Broadcast>, BentoError> {
-        guard(|| Ok(map(self.inner.get_broadcasts()?)))
+    fn get_broadcasts() -> Vec<Broadcast> {
+        call get_broadcasts();
+        finish |r| map(r)
     }
 
     /// One page of broadcasts, by page (1-based) and status.
     #[uniffi::method(default(page), default(status))]
-    pub fn list_broadcasts(
-        &self,
-        page: Option<i32>,
-        status: Option<BroadcastStatus>,
-    ) -> Result<Vec<Broadcast>, BentoError> {
-        guard(|| {
+    fn list_broadcasts(page: Option<i32>, status: Option<BroadcastStatus>) -> Vec<Broadcast> {
+        prepare {
             let query = bento::GetBroadcasts {
                 page: page.map(page_number).transpose()?,
                 status: status.map(Into::into),
             };
-            Ok(map(self.inner.list_broadcasts(query)?))
-        })
+        }
+        call list_broadcasts(query);
+        finish |r| map(r)
     }
 
     /// Every broadcast with `status` (all pages).
     #[uniffi::method(default(status))]
-    pub fn all_broadcasts(
-        &self,
-        status: Option<BroadcastStatus>,
-    ) -> Result<Vec<Broadcast>, BentoError> {
-        guard(|| Ok(map(self.inner.all_broadcasts(status.map(Into::into))?)))
+    fn all_broadcasts(status: Option<BroadcastStatus>) -> Vec<Broadcast> {
+        call all_broadcasts(status.map(Into::into));
+        finish |r| map(r)
     }
 
     /// Creates draft broadcasts (`POST /batch/broadcasts`, 1–100). Never re-sent after an
     /// ambiguous failure.
-    pub fn create_broadcasts(
-        &self,
-        broadcasts: Vec<BroadcastData>,
-    ) -> Result<BroadcastCreateResult, BentoError> {
-        guard(|| {
-            let core = convert_all("broadcasts", &broadcasts, BroadcastData::to_core)?;
-            Ok(self.inner.create_broadcasts(core)?.into())
-        })
+    fn create_broadcasts(broadcasts: Vec<BroadcastData>) -> BroadcastCreateResult {
+        prepare { let core = convert_all("broadcasts", &broadcasts, BroadcastData::to_core)?; }
+        call create_broadcasts(core);
+        finish |r| r.into()
     }
 
     /// Creates any number of draft broadcasts in chunks (at most 100, or `chunk_size`).
     #[uniffi::method(default(chunk_size), default(on_progress))]
-    pub fn create_broadcasts_chunked(
-        &self,
+    fn create_broadcasts_chunked(
         broadcasts: Vec<BroadcastData>,
         chunk_size: Option<i32>,
         on_progress: Option<Arc<dyn ProgressListener>>,
-    ) -> Result<BroadcastReport, BentoError> {
-        guard(|| {
+    ) -> BroadcastReport {
+        prepare {
             let core = convert_all("broadcasts", &broadcasts, BroadcastData::to_core)?;
-            let report = self.inner.run_chunked::<bento::CreateBroadcasts>(
-                core,
-                chunk_options(chunk_size)?,
-                progress_to(on_progress),
-            )?;
-            Ok(BroadcastReport::from_core(report, &broadcasts))
-        })
+            let options = chunk_options(chunk_size)?;
+        }
+        call run_chunked::<bento::CreateBroadcasts>(core, options, progress_to(on_progress));
+        finish |report| BroadcastReport::from_core(report, &broadcasts)
     }
 
     // ---- emails -------------------------------------------------------------------------
 
     /// Sends transactional emails (`POST /batch/emails`, 1–60). Never re-sent after an
     /// ambiguous failure.
-    pub fn send_emails(&self, emails: Vec<EmailData>) -> Result<BatchResult, BentoError> {
-        guard(|| {
+    fn send_emails(emails: Vec<EmailData>) -> BatchResult {
+        prepare {
             let core = convert_all("emails", &emails, EmailData::to_core)?;
             let batch = bento::EmailBatch::new(core)?;
-            Ok(self.inner.send_emails(batch)?.into())
-        })
+        }
+        call send_emails(batch);
+        finish |r| r.into()
     }
 
     /// Sends any number of transactional emails in chunks (at most 60, or `chunk_size`); the
     /// report holds the emails that were not accepted.
     #[uniffi::method(default(chunk_size), default(on_progress))]
-    pub fn send_emails_chunked(
-        &self,
+    fn send_emails_chunked(
         emails: Vec<EmailData>,
         chunk_size: Option<i32>,
         on_progress: Option<Arc<dyn ProgressListener>>,
-    ) -> Result<EmailReport, BentoError> {
-        guard(|| {
+    ) -> EmailReport {
+        prepare {
             let core = convert_all("emails", &emails, EmailData::to_core)?;
-            let report = self.inner.run_chunked::<bento::SendEmails>(
-                core,
-                chunk_options(chunk_size)?,
-                progress_to(on_progress),
-            )?;
-            Ok(EmailReport::from_core(report, &emails))
-        })
+            let options = chunk_options(chunk_size)?;
+        }
+        call run_chunked::<bento::SendEmails>(core, options, progress_to(on_progress));
+        finish |report| EmailReport::from_core(report, &emails)
     }
 
     // ---- sequences, templates, workflows, forms -----------------------------------------
 
     /// The first page of sequences (`GET /fetch/sequences`).
-    pub fn get_sequences(&self) -> Result<Vec<Sequence>, BentoError> {
-        guard(|| Ok(map(self.inner.get_sequences()?)))
+    fn get_sequences() -> Vec<Sequence> {
+        call get_sequences();
+        finish |r| map(r)
     }
 
     /// One page of sequences (1-based).
-    pub fn get_sequences_page(&self, page: i32) -> Result<Vec<Sequence>, BentoError> {
-        guard(|| Ok(map(self.inner.get_sequences_page(page_number(page)?)?)))
+    fn get_sequences_page(page: i32) -> Vec<Sequence> {
+        prepare { let page = page_number(page)?; }
+        call get_sequences_page(page);
+        finish |r| map(r)
     }
 
     /// Every sequence (all pages).
-    pub fn all_sequences(&self) -> Result<Vec<Sequence>, BentoError> {
-        guard(|| Ok(map(self.inner.all_sequences()?)))
+    fn all_sequences() -> Vec<Sequence> {
+        call all_sequences();
+        finish |r| map(r)
     }
 
     /// Appends an email to a sequence (`POST /fetch/sequences/:id/emails/templates`).
-    pub fn create_sequence_email(
-        &self,
-        sequence_id: String,
-        email: SequenceEmail,
-    ) -> Result<EmailTemplate, BentoError> {
-        guard(|| {
-            Ok(self
-                .inner
-                .create_sequence_email(sequence_id, email.to_core()?)?
-                .into())
-        })
+    fn create_sequence_email(sequence_id: String, email: SequenceEmail) -> EmailTemplate {
+        prepare { let email = email.to_core()?; }
+        call create_sequence_email(sequence_id, email);
+        finish |r| r.into()
     }
 
     /// Reads an email template (`GET /fetch/emails/templates/:id`); `None` if unknown.
-    pub fn get_email_template(&self, id: String) -> Result<Option<EmailTemplate>, BentoError> {
-        guard(|| Ok(self.inner.get_email_template(id)?.map(Into::into)))
+    fn get_email_template(id: String) -> Option<EmailTemplate> {
+        call get_email_template(id);
+        finish |r| r.map(Into::into)
     }
 
     /// Updates an email template's subject and/or HTML (`PATCH /fetch/emails/templates/:id`).
     #[uniffi::method(default(subject), default(html))]
-    pub fn update_email_template(
-        &self,
+    fn update_email_template(
         id: String,
         subject: Option<String>,
         html: Option<String>,
-    ) -> Result<EmailTemplate, BentoError> {
-        guard(|| {
+    ) -> EmailTemplate {
+        prepare {
             let mut update = bento::UpdateEmailTemplate::new(id);
             update.subject = subject;
             update.html = html;
-            Ok(self.inner.update_email_template(update)?.into())
-        })
+        }
+        call update_email_template(update);
+        finish |r| r.into()
     }
 
     /// The first page of workflows (`GET /fetch/workflows`).
-    pub fn get_workflows(&self) -> Result<Vec<Workflow>, BentoError> {
-        guard(|| Ok(map(self.inner.get_workflows()?)))
+    fn get_workflows() -> Vec<Workflow> {
+        call get_workflows();
+        finish |r| map(r)
     }
 
     /// One page of workflows (1-based).
-    pub fn get_workflows_page(&self, page: i32) -> Result<Vec<Workflow>, BentoError> {
-        guard(|| Ok(map(self.inner.get_workflows_page(page_number(page)?)?)))
+    fn get_workflows_page(page: i32) -> Vec<Workflow> {
+        prepare { let page = page_number(page)?; }
+        call get_workflows_page(page);
+        finish |r| map(r)
     }
 
     /// Every workflow (all pages).
-    pub fn all_workflows(&self) -> Result<Vec<Workflow>, BentoError> {
-        guard(|| Ok(map(self.inner.all_workflows()?)))
+    fn all_workflows() -> Vec<Workflow> {
+        call all_workflows();
+        finish |r| map(r)
     }
 
     /// Responses of a form (`GET /fetch/responses`).
-    pub fn get_form_responses(&self, form_id: String) -> Result<Vec<FormResponse>, BentoError> {
-        guard(|| Ok(map(self.inner.get_form_responses(form_id)?)))
+    fn get_form_responses(form_id: String) -> Vec<FormResponse> {
+        call get_form_responses(form_id);
+        finish |r| map(r)
     }
 
     // ---- segments, authors, stats -------------------------------------------------------
 
     /// Lists segments (`GET /fetch/segments`).
-    pub fn get_segments(&self) -> Result<Vec<Segment>, BentoError> {
-        guard(|| Ok(map(self.inner.get_segments()?)))
+    fn get_segments() -> Vec<Segment> {
+        call get_segments();
+        finish |r| map(r)
     }
 
     /// Reads a segment (`GET /fetch/segments/:id`); `None` if unknown.
-    pub fn get_segment(&self, id: String) -> Result<Option<Segment>, BentoError> {
-        guard(|| Ok(self.inner.get_segment(id)?.map(Into::into)))
+    fn get_segment(id: String) -> Option<Segment> {
+        call get_segment(id);
+        finish |r| r.map(Into::into)
     }
 
     /// Lists authors, the allowed senders (`GET /fetch/authors`).
-    pub fn get_authors(&self) -> Result<Vec<Author>, BentoError> {
-        guard(|| Ok(map(self.inner.get_authors()?)))
+    fn get_authors() -> Vec<Author> {
+        call get_authors();
+        finish |r| map(r)
     }
 
     /// Site counters (`GET /stats/site`).
-    pub fn get_site_stats(&self) -> Result<SiteStats, BentoError> {
-        guard(|| Ok(self.inner.get_site_stats()?.into()))
+    fn get_site_stats() -> SiteStats {
+        call get_site_stats();
+        finish |r| r.into()
     }
 
     /// Segment counters (`GET /stats/segment`).
-    pub fn get_segment_stats(&self, segment_id: String) -> Result<SiteStats, BentoError> {
-        guard(|| Ok(self.inner.get_segment_stats(segment_id)?.into()))
+    fn get_segment_stats(segment_id: String) -> SiteStats {
+        call get_segment_stats(segment_id);
+        finish |r| r.into()
     }
 
     /// Report data (`GET /stats/report`).
-    pub fn get_report_stats(&self, report_id: String) -> Result<ReportStats, BentoError> {
-        guard(|| Ok(self.inner.get_report_stats(report_id)?.into()))
+    fn get_report_stats(report_id: String) -> ReportStats {
+        call get_report_stats(report_id);
+        finish |r| r.into()
     }
 
     /// Ad attribution stats (`GET /stats/ads`).
-    pub fn get_ads_stats(&self, query: AdsStatsQuery) -> Result<AdsStats, BentoError> {
-        guard(|| Ok(self.inner.get_ads_stats(query.to_core())?.into()))
+    fn get_ads_stats(query: AdsStatsQuery) -> AdsStats {
+        call get_ads_stats(query.to_core());
+        finish |r| r.into()
     }
 
     // ---- experimental -------------------------------------------------------------------
 
     /// Validates an email address (`POST /experimental/validation`).
-    pub fn validate_email(&self, data: ValidationData) -> Result<ValidationResult, BentoError> {
-        guard(|| Ok(self.inner.validate_email(&data.to_core())?.into()))
+    fn validate_email(data: ValidationData) -> ValidationResult {
+        prepare { let data = data.to_core(); }
+        call validate_email(&data);
+        finish |r| r.into()
     }
 
     /// Runs Jesse's ruleset on an address (`POST /experimental/jesses_ruleset`).
-    pub fn jesses_ruleset(
-        &self,
-        check: JessesRulesetCheck,
-    ) -> Result<ValidationResult, BentoError> {
-        guard(|| Ok(self.inner.jesses_ruleset(check.to_core())?.into()))
+    fn jesses_ruleset(check: JessesRulesetCheck) -> ValidationResult {
+        call jesses_ruleset(check.to_core());
+        finish |r| r.into()
     }
 
     /// Moderates content (`POST /experimental/content_moderation`).
-    pub fn moderate_content(&self, content: String) -> Result<ModerationResult, BentoError> {
-        guard(|| Ok(self.inner.moderate_content(content)?.into()))
+    fn moderate_content(content: String) -> ModerationResult {
+        call moderate_content(content);
+        finish |r| r.into()
     }
 
     /// Guesses a gender from a first name (`POST /experimental/gender`).
-    pub fn get_gender(&self, name: String) -> Result<GenderResult, BentoError> {
-        guard(|| Ok(self.inner.get_gender(name)?.into()))
+    fn get_gender(name: String) -> GenderResult {
+        call get_gender(name);
+        finish |r| r.into()
     }
 
     /// Geolocates an IP (`GET /experimental/geolocation`); `None` when the API knows nothing.
-    pub fn geolocate_ip(&self, ip: String) -> Result<Option<Location>, BentoError> {
-        guard(|| Ok(self.inner.geolocate_ip(ip)?.map(Into::into)))
+    fn geolocate_ip(ip: String) -> Option<Location> {
+        call geolocate_ip(ip);
+        finish |r| r.map(Into::into)
     }
 
     /// Checks a domain or IP against blacklists (`GET /experimental/blacklist`).
-    pub fn get_blacklist_status(&self, data: BlacklistData) -> Result<BlacklistResult, BentoError> {
-        guard(|| Ok(self.inner.get_blacklist_status(&data.to_core())?.into()))
+    fn get_blacklist_status(data: BlacklistData) -> BlacklistResult {
+        prepare { let data = data.to_core(); }
+        call get_blacklist_status(&data);
+        finish |r| r.into()
     }
 
     // ---- data deletion ------------------------------------------------------------------
 
     /// Requests deletion of a subscriber's data (`POST /data_deletion_requests`, 202). Returns
     /// the API's answer (any JSON value).
-    pub fn request_data_deletion(&self, email: String) -> Result<JsonValue, BentoError> {
-        guard(|| {
-            Ok(JsonValue(
-                self.inner.request_data_deletion(email)?.to_string(),
-            ))
-        })
+    fn request_data_deletion(email: String) -> JsonValue {
+        call request_data_deletion(email);
+        finish |r| JsonValue(r.to_string())
     }
 }
 

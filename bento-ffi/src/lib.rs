@@ -51,11 +51,12 @@ mod inputs;
 mod json;
 mod outputs;
 mod reports;
+mod runtime;
 
 #[cfg(test)]
 mod tests;
 
-pub use client::{BentoClient, Progress, ProgressListener};
+pub use client::{AsyncBentoClient, BentoClient, Progress, ProgressListener};
 pub use config::{BentoConfig, RetrySettings};
 pub use error::{ApiFieldProblem, BentoError, TransportKind};
 pub use inputs::*;

@@ -971,3 +971,111 @@ fn progress_reaches_a_foreign_listener_signed() {
         failed: 0,
     });
 }
+
+// ---- AsyncBentoClient -------------------------------------------------------------------------
+
+/// Runs `future` the way a foreign event loop does: on a thread of its own, outside the shared
+/// runtime (a current-thread runtime here, only to poll and for timers).
+fn poll_to_end<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("test runtime")
+        .block_on(future)
+}
+
+fn async_client(emu: &Emulator) -> Arc<AsyncBentoClient> {
+    AsyncBentoClient::new(config(
+        emu.base_url(),
+        emu.publishable_key(),
+        emu.secret_key(),
+        emu.site_uuid(),
+    ))
+    .expect("async client")
+}
+
+#[test]
+fn the_async_client_answers_like_the_blocking_one() {
+    let (emu, blocking) = emulator();
+    let client = async_client(&emu);
+    let tracked = poll_to_end(client.track(event("async@example.com"))).expect("track");
+    assert_eq!(tracked.results, 1);
+    let report = poll_to_end(client.import_subscribers_chunked(
+        (0..5).map(|i| row(&format!("a{i}@example.com"))).collect(),
+        Some(2),
+        None,
+    ))
+    .expect("import");
+    assert_eq!((report.accepted, report.failed_chunks.len()), (5, 0));
+    let tags = poll_to_end(client.get_tags()).expect("tags");
+    assert_eq!(tags, blocking.get_tags().expect("tags"));
+    assert_eq!(client.site_uuid(), blocking.site_uuid());
+    // Bad input: the error names the field and nothing is sent.
+    let before = emu.requests().len();
+    let err = poll_to_end(client.track(event("not an email"))).unwrap_err();
+    assert_eq!(field_of(&err), "events[0].email");
+    assert_eq!(emu.requests().len(), before);
+}
+
+#[test]
+fn async_calls_run_concurrently() {
+    let (emu, _) = emulator();
+    let client = async_client(&emu);
+    emu.add_fault(FaultRule::new(FaultAction::Latency { ms: 500 }));
+    // Twenty calls awaited at once take about one call's time, not twenty.
+    let started = std::time::Instant::now();
+    let calls: Vec<_> = (0..20)
+        .map(|_| {
+            let client = client.clone();
+            async move { client.get_tags().await }
+        })
+        .collect();
+    let results = poll_to_end(async {
+        let mut out = Vec::new();
+        let handles: Vec<_> = calls.into_iter().map(tokio::spawn).collect();
+        for h in handles {
+            out.push(h.await.expect("joined"));
+        }
+        out
+    });
+    assert!(results.iter().all(Result::is_ok));
+    let took = started.elapsed();
+    assert!(took < Duration::from_millis(5_000), "{took:?}");
+}
+
+#[test]
+fn a_dropped_async_call_closes_its_connection() {
+    use std::io::Read;
+    // A server that reads the request, never answers, and reports when the client hangs up.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let (hung_up, seen) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let (mut socket, _) = listener.accept().expect("accept");
+        socket
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        let started = std::time::Instant::now();
+        let mut buf = [0u8; 4096];
+        // Reads until end of file: the client closed the connection.
+        while let Ok(n) = socket.read(&mut buf) {
+            if n == 0 {
+                let _ = hung_up.send(started.elapsed());
+                return;
+            }
+        }
+    });
+    let client = AsyncBentoClient::new(config(&base, "pk", SECRET, "site")).expect("client");
+    poll_to_end(async {
+        let out = tokio::time::timeout(Duration::from_millis(200), client.get_tags()).await;
+        assert!(
+            out.is_err(),
+            "the call ended before it was given up: {out:?}"
+        );
+    });
+    // Without the abort the request would go on for the config's 10 s timeout.
+    let after = seen
+        .recv_timeout(Duration::from_secs(5))
+        .expect("the connection was not closed after the call was dropped");
+    assert!(after < Duration::from_secs(3), "{after:?}");
+}

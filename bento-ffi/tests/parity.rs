@@ -1,19 +1,25 @@
 //! Drift between surfaces is a failing test (issue #15): every operation and helper of the core
 //! (`bento::OPERATIONS`, `bento::HELPERS`, from the same macro the Rust clients are generated
-//! from) has a method on the exported `BentoClient`, and `BentoClient` exports nothing the core
-//! does not list except the names in [`FFI_ONLY`], each with its reason. The WIT side is
-//! `host-tests/tests/e2e/parity.rs`.
+//! from) has a method on the exported `BentoClient` and on `AsyncBentoClient`, and neither
+//! exports anything the core does not list except the names in [`FFI_ONLY`], each with its
+//! reason. The WIT side is `host-tests/tests/e2e/parity.rs`.
 //!
 //! The exported methods are read from the crate's source: every `fn` of every
-//! `#[uniffi::export]`-ed `impl BentoClient` block under `src/` (uniffi exports all of a block's
-//! methods, `pub` or not). `cargo fmt` fixes the layout the scan relies on: the block opens with
-//! `impl BentoClient {` at column 0 right after its attributes, closes with `}` at column 0, and
-//! its methods start at an indentation of four spaces.
+//! `#[uniffi::export]`-ed `impl BentoClient` (or `impl AsyncBentoClient`) block under `src/`
+//! (uniffi exports all of a block's methods, `pub` or not), and every `fn` of the
+//! `client_methods! { .. }` list, which generates the API methods of both. `cargo fmt` fixes
+//! the layout the scan relies on: a block opens at column 0 (`impl BentoClient {` right after
+//! its attributes, or `client_methods! {`), closes with `}` at column 0, and its methods start
+//! at an indentation of four spaces.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-/// Exported `BentoClient` methods that are not core operations or helpers, and why.
+/// The exported client objects.
+const CLIENTS: &[&str] = &["BentoClient", "AsyncBentoClient"];
+
+/// Exported client methods that are not core operations or helpers, and why (the same on both
+/// clients).
 const FFI_ONLY: &[(&str, &str)] = &[
     ("new", "the constructor (`BentoClient(config)`)"),
     (
@@ -49,8 +55,14 @@ fn fn_name(line: &str) -> Option<&str> {
     Some(&rest[..end]).filter(|n| !n.is_empty())
 }
 
-/// Every exported method of `BentoClient` in `source`, by file name for the messages.
-fn exported_methods(file: &str, source: &str, out: &mut BTreeMap<String, String>) -> usize {
+/// Every exported method of the client object `client` in `source`, by file name for the
+/// messages.
+fn exported_methods(
+    file: &str,
+    source: &str,
+    client: &str,
+    out: &mut BTreeMap<String, String>,
+) -> usize {
     let mut blocks = 0;
     let mut export_pending = false;
     let mut in_block = false;
@@ -83,12 +95,17 @@ fn exported_methods(file: &str, source: &str, out: &mut BTreeMap<String, String>
             // More attributes or docs of the same item.
         } else {
             let exported_impl = export_pending
-                && (line == "impl BentoClient {"
-                    || (line.starts_with("impl ") && line.ends_with(" for BentoClient {")));
-            if exported_impl {
+                && (line == format!("impl {client} {{")
+                    || (line.starts_with("impl ") && line.ends_with(&format!(" for {client} {{"))));
+            if exported_impl || line == "client_methods! {" {
                 in_block = true;
                 blocks += 1;
-            } else if line.starts_with("impl") && line.contains("BentoClient") && export_pending {
+            } else if line.starts_with("impl")
+                && line
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|w| w == client)
+                && export_pending
+            {
                 panic!("{at}: an exported `impl` this scan cannot read: `{line}`");
             }
             export_pending = false;
@@ -96,12 +113,12 @@ fn exported_methods(file: &str, source: &str, out: &mut BTreeMap<String, String>
     }
     assert!(
         !in_block,
-        "{file}: an exported `impl BentoClient` block never closes"
+        "{file}: an exported `impl {client}` block never closes"
     );
     blocks
 }
 
-fn ffi_methods() -> BTreeMap<String, String> {
+fn ffi_methods(client: &str) -> BTreeMap<String, String> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files: Vec<_> = std::fs::read_dir(&src)
         .expect("bento-ffi/src is readable")
@@ -114,11 +131,11 @@ fn ffi_methods() -> BTreeMap<String, String> {
     for path in &files {
         let source = std::fs::read_to_string(path).expect("a source file is readable");
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        blocks += exported_methods(&name, &source, &mut methods);
+        blocks += exported_methods(&name, &source, client, &mut methods);
     }
     assert!(
-        blocks >= 1,
-        "no `#[uniffi::export] impl BentoClient` block found under {}",
+        blocks >= 2,
+        "no `#[uniffi::export] impl {client}` block or no `client_methods!` found under {}",
         src.display()
     );
     methods
@@ -126,7 +143,13 @@ fn ffi_methods() -> BTreeMap<String, String> {
 
 #[test]
 fn every_core_operation_has_an_ffi_method_and_the_reverse() {
-    let ffi = ffi_methods();
+    for client in CLIENTS {
+        check_client(client);
+    }
+}
+
+fn check_client(client: &str) {
+    let ffi = ffi_methods(client);
     let ffi_names: BTreeSet<&str> = ffi.keys().map(String::as_str).collect();
     let core: Vec<&str> = bento::OPERATIONS
         .iter()
@@ -166,8 +189,8 @@ fn every_core_operation_has_an_ffi_method_and_the_reverse() {
             && unknown.is_empty()
             && stale_only.is_empty()
             && stale_renames.is_empty(),
-        "core operations/helpers without a BentoClient method: {missing:?}\n\
-         BentoClient methods the core does not list (add them to the core, or to FFI_ONLY with \
+        "core operations/helpers without a {client} method: {missing:?}\n\
+         {client} methods the core does not list (add them to the core, or to FFI_ONLY with \
          the reason): {unknown:?}\n\
          FFI_ONLY entries that are not (only) FFI methods: {stale_only:?}\n\
          RENAMED entries that no longer apply: {stale_renames:?}"
@@ -175,7 +198,7 @@ fn every_core_operation_has_an_ffi_method_and_the_reverse() {
     assert_eq!(
         ffi_names.len(),
         core.len() + FFI_ONLY.len(),
-        "{ffi_names:?}"
+        "{client}: {ffi_names:?}"
     );
 }
 
@@ -210,13 +233,39 @@ impl BentoClient {
     }
     fn private_but_exported(&self) {}
 }
+
+#[uniffi::export]
+impl AsyncBentoClient {
+    pub fn only_async(&self) {}
+}
+
+client_methods! {
+    /// Docs.
+    #[uniffi::method(default(page))]
+    fn get_tags() -> Vec<Tag> {
+        call get_tags();
+        finish |r| map(r)
+    }
+}
 ";
     let mut out = BTreeMap::new();
-    assert_eq!(exported_methods("x.rs", source, &mut out), 1);
+    assert_eq!(exported_methods("x.rs", source, "BentoClient", &mut out), 2);
     let names: Vec<_> = out.keys().map(String::as_str).collect();
     assert_eq!(
         names,
-        ["new", "private_but_exported", "track_events_chunked"]
+        [
+            "get_tags",
+            "new",
+            "private_but_exported",
+            "track_events_chunked"
+        ]
     );
     assert_eq!(out["new"], "x.rs:15");
+    let mut out = BTreeMap::new();
+    assert_eq!(
+        exported_methods("x.rs", source, "AsyncBentoClient", &mut out),
+        2
+    );
+    let names: Vec<_> = out.keys().map(String::as_str).collect();
+    assert_eq!(names, ["get_tags", "only_async"]);
 }
