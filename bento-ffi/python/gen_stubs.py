@@ -191,7 +191,7 @@ def stubs():
                 args = ", ".join(f"{f}: {t}" for f, t in fields.items())
                 out.append(f"        def __init__(self{', ' if args else ''}{args}) -> None: ...")
             out.append("")
-        elif name == "BentoClient":
+        elif name in ("BentoClient", "AsyncBentoClient"):
             out.append(f"class {name}:")
             out += doc_line(obj, "    ")
             for mname, fn in sorted(vars(obj).items()):
@@ -202,9 +202,10 @@ def stubs():
                     out.append(f"    def {mname}({args}) -> {ret if ret != 'None' else name}: ...")
                 elif inspect.isfunction(fn) and (not mname.startswith("_") or mname == "__init__"):
                     args, ret = params(fn, flat_enums)
-                    out.append(f"    def {mname}({args}) -> {ret}: ...")
-            out.append("    def __copy__(self) -> BentoClient: ...")
-            out.append("    def __deepcopy__(self, memo: typing.Any) -> BentoClient: ...")
+                    kind = "async def" if inspect.iscoroutinefunction(fn) else "def"
+                    out.append(f"    {kind} {mname}({args}) -> {ret}: ...")
+            out.append(f"    def __copy__(self) -> {name}: ...")
+            out.append(f"    def __deepcopy__(self, memo: typing.Any) -> {name}: ...")
             out.append("")
         elif name == "ProgressListener":
             # A callback interface: what the native side calls (the package also takes any

@@ -6,6 +6,9 @@
 //! - one object, [`BentoClient`], built from a [`BentoConfig`] record (or `from_env()`), with
 //!   every operation of the core as a blocking method. It is thread-safe: share one client
 //!   between threads;
+//! - its async twin, [`AsyncBentoClient`], with the same methods as `async` ones (Python
+//!   coroutines, Kotlin `suspend` functions, Swift `async`), run on one tokio runtime shared by
+//!   the process (`src/runtime.rs`); cancelling the awaiting task aborts the request;
 //! - input and output records and enums defined here (the core keeps its own
 //!   forward-compatible models), converted at the boundary;
 //! - one error enum, [`BentoError`], mapped once from the core's error

@@ -77,3 +77,19 @@ def test_broadcast_type_takes_the_str_enum_or_any_string(tmp_path):
     assert 'broadcast_types.py:5: error: Argument "broadcast_type" to "BroadcastData" has ' \
            'incompatible type' in out, out
     assert "Found 1 error" in out, out
+
+
+def test_async_methods_type_check_as_coroutines(tmp_path):
+    source = tmp_path / "async_use.py"
+    source.write_text(
+        "import typing\n"
+        "import bento\n"
+        "async def main(client: bento.AsyncBentoClient) -> None:\n"
+        "    tags: typing.List[bento.Tag] = await client.get_tags()\n"
+        "    missing: typing.List[bento.Tag] = client.get_tags()\n",
+        encoding="utf-8")
+    result = mypy(source)
+    out = result.stdout
+    assert result.returncode == 1, out
+    assert "async_use.py:5: error: Incompatible types in assignment" in out, out
+    assert "Found 1 error" in out, out

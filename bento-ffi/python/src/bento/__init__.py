@@ -64,17 +64,18 @@ def _client_copy(self, memo=None):
 
 
 def _client_no_pickle(self, protocol=None):
+    name = type(self).__name__
     raise TypeError(
-        "a BentoClient cannot be pickled: it owns a native connection pool. Build one per "
-        "process instead, e.g. bento.BentoClient(config) in the worker, or "
-        "bento.BentoClient.from_env()")
+        f"a {name} cannot be pickled: it owns a native connection pool. Build one per "
+        f"process instead, e.g. bento.{name}(config) in the worker, or "
+        f"bento.{name}.from_env()")
 
-
-_native_from_env = BentoClient.from_env  # noqa: F405
 
 _ENV = (("publishable_key", "BENTO_PUBLISHABLE_KEY"), ("secret_key", "BENTO_SECRET_KEY"),
         ("site_uuid", "BENTO_SITE_UUID"), ("base_url", "BENTO_BASE_URL"))
 _REQUIRED = ("publishable_key", "secret_key", "site_uuid")
+_CLIENTS = (BentoClient, AsyncBentoClient)  # noqa: F405
+_NATIVE_FROM_ENV = {cls: cls.from_env for cls in _CLIENTS}
 
 
 def _from_env(cls, **overrides):
@@ -83,7 +84,7 @@ def _from_env(cls, **overrides):
     overrides (or replaces) what the environment says, e.g.
     `BentoClient.from_env(timeout_secs=5.0, retry=bento.disabled_retry_settings())`."""
     if not overrides:
-        return _native_from_env()
+        return _NATIVE_FROM_ENV[cls]()
     values = {}
     for field, var in _ENV:
         text = _os.environ.get(var)
@@ -97,11 +98,13 @@ def _from_env(cls, **overrides):
     return cls(BentoConfig(**values))  # noqa: F405
 
 
-BentoClient.__copy__ = _client_copy  # noqa: F405
-BentoClient.__deepcopy__ = _client_copy  # noqa: F405
-BentoClient.__reduce_ex__ = _client_no_pickle  # noqa: F405
-BentoClient.__reduce__ = _client_no_pickle  # noqa: F405
-BentoClient.from_env = classmethod(_from_env)  # noqa: F405
+for _client in _CLIENTS:
+    _client.__copy__ = _client_copy
+    _client.__deepcopy__ = _client_copy
+    _client.__reduce_ex__ = _client_no_pickle
+    _client.__reduce__ = _client_no_pickle
+    _client.from_env = classmethod(_from_env)
+del _client
 
 
 # ---- errors: picklable, and a sentence as their text --------------------------------------
@@ -409,18 +412,8 @@ def _row(item, i):
                     f"not {type(item).__name__}")
 
 
-_native_import_chunked = BentoClient.import_subscribers_chunked  # noqa: F405
-
-
-def _import_subscribers_chunked(self, subscribers, chunk_size=None, on_progress=None):
-    """Imports any number of subscribers in chunks (at most 1000, or `chunk_size`); the report
-    holds the rows that were not accepted (as `ImportSubscriber` records).
-
-    `subscribers` is any iterable (a list, a generator, ...) of dicts in the API's flat shape
-    (`{"email": .., "first_name": .., "tags": "a,b", "plan": "pro"}`: every key besides
-    `email`, `first_name`, `last_name`, `tags` and `remove_tags` is a custom field; a nested
-    `"custom_fields": {..}` dict is flattened) and/or `ImportSubscriber` records. The rows cross
-    into Rust as one JSON text, which is what keeps 100,000 rows cheap."""
+def _import_rows(subscribers):
+    """`import_subscribers_chunked`'s rows as one JSON text, and the items as given."""
     items = list(subscribers)
     rows = [_row(item, i) for i, item in enumerate(items)]
     bad = _first_row_too_big(rows)
@@ -434,8 +427,11 @@ def _import_subscribers_chunked(self, subscribers, chunk_size=None, on_progress=
         bad = next((i for i, r in enumerate(rows) if not _dumps_ok(r)), None)
         field = "subscribers" if bad is None else f"subscribers[{bad}]"
         raise BentoError.InvalidInput(field, f"is not JSON ({e})") from None  # noqa: F405
-    report = self.import_subscribers_chunked_json(text, chunk_size, on_progress)
-    # Rows given as records come back as the caller's own objects, unchanged.
+    return items, text
+
+
+def _own_records(items, report):
+    """The report with rows given as records replaced by the caller's own objects."""
     def own(offset, records):
         return [item if isinstance(item, ImportSubscriber) else rec  # noqa: F405
                 for item, rec in zip(items[offset:offset + len(records)], records)]
@@ -443,6 +439,16 @@ def _import_subscribers_chunked(self, subscribers, chunk_size=None, on_progress=
         chunk.records = own(chunk.offset, chunk.records)
     report.failed_records = [r for c in report.failed_chunks for r in c.records]
     return report
+
+
+_IMPORT_DOC = """Imports any number of subscribers in chunks (at most 1000, or `chunk_size`); the report
+    holds the rows that were not accepted (as `ImportSubscriber` records).
+
+    `subscribers` is any iterable (a list, a generator, ...) of dicts in the API's flat shape
+    (`{"email": .., "first_name": .., "tags": "a,b", "plan": "pro"}`: every key besides
+    `email`, `first_name`, `last_name`, `tags` and `remove_tags` is a custom field; a nested
+    `"custom_fields": {..}` dict is flattened) and/or `ImportSubscriber` records. The rows cross
+    into Rust as one JSON text, which is what keeps 100,000 rows cheap."""
 
 
 def _first_row_too_big(rows):
@@ -488,25 +494,6 @@ def _progress_signature(sig):
         for p in sig.parameters.values()])
 
 
-_import_subscribers_chunked.__signature__ = _iterable_signature(_native_import_chunked,
-                                                                "ImportSubscriber")
-BentoClient.import_subscribers_chunked = _import_subscribers_chunked  # noqa: F405
-
-_native_import_chunked_json = BentoClient.import_subscribers_chunked_json  # noqa: F405
-
-
-@_functools.wraps(_native_import_chunked_json)
-def _import_subscribers_chunked_json(self, rows_json, chunk_size=None, on_progress=None):
-    listener = _Progress.wrap(on_progress)
-    return _after_run(listener, _native_import_chunked_json(self, rows_json, chunk_size,
-                                                                listener))
-
-
-_import_subscribers_chunked_json.__signature__ = _progress_signature(
-    _inspect.signature(_native_import_chunked_json))
-BentoClient.import_subscribers_chunked_json = _import_subscribers_chunked_json  # noqa: F405
-
-
 class _Progress(ProgressListener):  # noqa: F405
     """`on_progress` as the native side calls it: any callable taking a `bento.Progress`
     (or an object with an `on_progress` method). An exception it raises cannot stop chunks
@@ -550,23 +537,69 @@ def _after_run(listener, report):
     return report if listener is None else listener.done(report)
 
 
-def _listing(native, kind):
-    """A chunked helper that takes any iterable of records (or dicts of their fields) and an
-    optional `on_progress` callable."""
+def _wrapped(native, before, after, is_async):
+    """`native` (a method) run between `before(*args, **kwargs)`, which returns the arguments
+    for `native` and a state, and `after(state, result)`: a coroutine function on
+    `AsyncBentoClient`, a plain one on `BentoClient`. The argument handling is the same on both."""
+    if is_async:
+        async def call(self, *args, **kwargs):
+            native_args, state = before(*args, **kwargs)
+            return after(state, await native(self, *native_args))
+    else:
+        def call(self, *args, **kwargs):
+            native_args, state = before(*args, **kwargs)
+            return after(state, native(self, *native_args))
+    return _functools.wraps(native)(call)
 
-    @_functools.wraps(native)
-    def call(self, items, chunk_size=None, on_progress=None):
+
+def _listing(kind):
+    """The arguments of a chunked helper that takes any iterable of records (or dicts of their
+    fields) and an optional `on_progress` callable."""
+
+    def before(items, chunk_size=None, on_progress=None):
         values = [kind(**item) if kind is not None and isinstance(item, dict) else item
                   for item in items]
         listener = _Progress.wrap(on_progress)
-        return _after_run(listener, native(self, values, chunk_size, listener))
+        return (values, chunk_size, listener), listener
 
-    call.__signature__ = _iterable_signature(native, "Command" if kind is None else kind.__name__)
-    return call
+    return before
 
 
-for _name, _kind in (("track_events_chunked", Event), ("send_emails_chunked", EmailData),  # noqa: F405
-                     ("create_broadcasts_chunked", BroadcastData),  # noqa: F405
-                     ("subscriber_commands_chunked", None)):
-    setattr(BentoClient, _name, _listing(getattr(BentoClient, _name), _kind))  # noqa: F405
-del _name, _kind
+def _progress_only(rows_json, chunk_size=None, on_progress=None):
+    listener = _Progress.wrap(on_progress)
+    return (rows_json, chunk_size, listener), listener
+
+
+def _import_before(subscribers, chunk_size=None, on_progress=None):
+    items, text = _import_rows(subscribers)
+    return (text, chunk_size, on_progress), items
+
+
+def _bulk_helpers(client, is_async):
+    for name, kind in (("track_events_chunked", Event), ("send_emails_chunked", EmailData),  # noqa: F405
+                       ("create_broadcasts_chunked", BroadcastData),  # noqa: F405
+                       ("subscriber_commands_chunked", None)):
+        native = getattr(client, name)
+        call = _wrapped(native, _listing(kind), _after_run, is_async)
+        call.__signature__ = _iterable_signature(native, "Command" if kind is None
+                                                 else kind.__name__)
+        setattr(client, name, call)
+
+    native_json = client.import_subscribers_chunked_json
+    call = _wrapped(native_json, _progress_only, _after_run, is_async)
+    call.__signature__ = _progress_signature(_inspect.signature(native_json))
+    client.import_subscribers_chunked_json = call
+
+    # Dict rows go through the JSON-text path (the method above, progress handling included).
+    native = client.import_subscribers_chunked
+    call = _wrapped(lambda self, *args: self.import_subscribers_chunked_json(*args),
+                    _import_before, _own_records, is_async)
+    call.__name__ = "import_subscribers_chunked"
+    call.__qualname__ = f"{client.__name__}.import_subscribers_chunked"
+    call.__doc__ = _IMPORT_DOC
+    call.__signature__ = _iterable_signature(native, "ImportSubscriber")
+    client.import_subscribers_chunked = call
+
+
+_bulk_helpers(BentoClient, is_async=False)  # noqa: F405
+_bulk_helpers(AsyncBentoClient, is_async=True)  # noqa: F405
