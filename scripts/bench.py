@@ -84,9 +84,13 @@ class Surfaces:
         py = ROOT / "target" / "bench-venv" / "bin" / "python"
         if py.exists():
             script = str(ROOT / "bento-bench" / "python" / "bench.py")
-            self.table["Python package (bento-ffi), records"] = lambda w, n: [str(py), script, w, url, str(n)]
+            self.table["Python package (bento-ffi), dict rows"] = (
+                lambda w, n: [str(py), script, "import-dicts", url, str(n)] if w == "import" else None)
+            self.table["Python package (bento-ffi), typed records"] = lambda w, n: [str(py), script, w, url, str(n)]
             self.table["Python package (bento-ffi), rows as one JSON text"] = (
                 lambda w, n: [str(py), script, "import-json", url, str(n)] if w == "import" else None)
+            self.table["Python package (bento-ffi), async client, dict rows"] = (
+                lambda w, n: [str(py), script, "import-async", url, str(n)] if w == "import" else None)
         node_sdk = ROOT / "bento-bench" / "node" / "node_modules" / "@bentonow" / "bento-node-sdk"
         if node_sdk.exists() and shutil.which("node"):
             self.table["official Node SDK 2.0.0"] = lambda w, n: ["node", str(ROOT / "bento-bench" / "node" / "bench.mjs"), w, url, str(n)]

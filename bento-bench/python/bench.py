@@ -1,10 +1,13 @@
 """The Python package (bento-ffi) doing the same work as bench-client; prints one JSON line.
 
-    python bench.py import <base_url> [N]   # N subscribers, chunks of 1000, 4 threads
+    python bench.py import <base_url> [N]   # N typed ImportSubscriber records, chunks of 1000, 4 threads
+    python bench.py import-dicts <base_url> [N]  # the same rows as dicts (the natural API), 4 threads
     python bench.py import-json <base_url> [N]  # the same rows as one JSON text per thread
+    python bench.py import-async <base_url> [N]  # dicts through AsyncBentoClient: one call, 4 chunks in flight
     python bench.py small <base_url> [N]    # one event, N times sequentially
 """
 
+import asyncio
 import json
 import resource
 import sys
@@ -36,23 +39,33 @@ def subscriber(i):
     fields = {"plan": ["free", "pro", "team"][i % 3], "company": f"Company {i % 997}",
               "signup_date": f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}", "score": i % 100, "vip": i % 10 == 0}
     return bento.ImportSubscriber(email=f"user{i:07d}@example.com", first_name=f"First{i}", last_name=f"Last{i}",
-                                  tags="imported,newsletter", custom_fields_json=json.dumps(fields))
+                                  tags="imported,newsletter", custom_fields=fields)
 
 
 def main():
     workload, base_url = sys.argv[1], sys.argv[2]
-    client = bento.BentoClient(bento.BentoConfig(publishable_key="pk_bench", secret_key="sk_bench",
-                                                 site_uuid="bench-site", base_url=base_url,
-                                                 retry=bento.disabled_retry_settings()))
-    if workload in ("import", "import-json"):
+    config = bento.BentoConfig(publishable_key="pk_bench", secret_key="sk_bench", site_uuid="bench-site",
+                               base_url=base_url, retry=bento.disabled_retry_settings())
+    client = bento.BentoClient(config)
+    if workload == "import-async":
+        n = int(sys.argv[3]) if len(sys.argv) > 3 else 100_000
+        rows = [row_dict(i) for i in range(n)]
+        aclient = bento.AsyncBentoClient(config)
+        cpu0, t0 = cpu_ms(), time.perf_counter()
+        result = asyncio.run(aclient.import_subscribers_chunked(rows, CHUNK))
+        report(cpu_ms() - cpu0, (time.perf_counter() - t0) * 1000, accepted=result.accepted)
+    elif workload in ("import", "import-dicts", "import-json"):
         n = int(sys.argv[3]) if len(sys.argv) > 3 else 100_000
         if workload == "import":
             rows = [subscriber(i) for i in range(n)]
             send = lambda part: client.import_subscribers_chunked(part, CHUNK)
+        elif workload == "import-dicts":
+            rows = [row_dict(i) for i in range(n)]
+            send = lambda part: client.import_subscribers_chunked(part, CHUNK)
         else:
             # The same rows as one JSON text per thread; json.dumps is part of the loop.
             rows = [row_dict(i) for i in range(n)]
-            send = lambda part: client.import_subscribers_chunked_json(json.dumps(part), CHUNK)
+            send = lambda part: client.import_subscribers_chunked_json(json.dumps(part, separators=(",", ":")), CHUNK)
         per = -(-n // CONCURRENCY)
         parts = [rows[k * per:(k + 1) * per] for k in range(CONCURRENCY)]
         accepted = [0] * CONCURRENCY

@@ -1,6 +1,10 @@
 //! Free-form JSON that arrives as text at a foreign boundary (the WASI component's `json`
 //! strings, the FFI's JSON values): one size cap, one parser, one wording of the errors, so
 //! every surface refuses the same text with the same `InvalidInput`.
+//!
+//! Numbers stay exact: serde_json reads an integer beyond 64 bits as a rounded float (2^70
+//! would be sent as `1.1805916207174113e21`), so a text holding one is refused, naming the field
+//! and the integer ([`oversized_integer`]).
 
 use std::fmt::Display;
 
@@ -18,24 +22,109 @@ pub fn value(field: &dyn Display, text: &str) -> Result<Value, Error> {
     check_size(field, text)?;
     // `from_slice`, as everywhere in the core: one serde_json reader type (a `from_str` links
     // a second copy of the parser, ~10 KB in the component).
-    serde_json::from_slice(text.as_bytes()).map_err(|e| not_json(field, &e))
+    let value = serde_json::from_slice(text.as_bytes()).map_err(|e| not_json(field, &e))?;
+    exact(field, text)?;
+    Ok(value)
 }
 
 /// Parses a JSON object (`{"key": value, ..}`) from the text of `field`.
 pub fn object(field: &dyn Display, text: &str) -> Result<JsonMap, Error> {
     check_size(field, text)?;
-    json_object_from_str(text).map_err(|e| match e {
+    let map = json_object_from_str(text).map_err(|e| match e {
         JsonObjectError::Syntax(e) => not_json(field, &e),
         JsonObjectError::NotAnObject(kind) => Error::invalid(
             field.to_string(),
             format!("must be a JSON object, not {kind}"),
         ),
-    })
+    })?;
+    exact(field, text)?;
+    Ok(map)
 }
 
 /// [`object`] for optional text.
 pub fn opt_object(field: &dyn Display, text: Option<&str>) -> Result<Option<JsonMap>, Error> {
     text.map(|t| object(field, t)).transpose()
+}
+
+/// An integer in a JSON text that does not fit in 64 bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OversizedInteger<'a> {
+    /// Its digits (with the sign), as written.
+    pub digits: &'a str,
+    /// Its byte offset in the text.
+    pub offset: usize,
+    /// The index of the element of the top-level array that holds it (0 when the text is not
+    /// an array): the row of a bulk import.
+    pub element: usize,
+}
+
+/// The first integer in the JSON `text` outside the range of `i64` and `u64`, read the way
+/// serde_json would read it (as a rounded float), or `None`. One pass over the bytes, skipping
+/// strings; meant for text that parses (in other text it may find a number anywhere).
+pub fn oversized_integer(text: &str) -> Option<OversizedInteger<'_>> {
+    let bytes = text.as_bytes();
+    let (mut at, mut depth, mut element) = (0, 0usize, 0);
+    while let Some(&b) = bytes.get(at) {
+        match b {
+            b'"' => {
+                // To the closing quote, stepping over escapes (`\"` does not close).
+                at += 1;
+                while let Some(&c) = bytes.get(at) {
+                    at += if c == b'\\' { 2 } else { 1 };
+                    if c == b'"' {
+                        break;
+                    }
+                }
+                continue;
+            }
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            b',' if depth == 1 => element += 1,
+            b'-' | b'0'..=b'9' => {
+                let start = at;
+                at += 1;
+                while bytes.get(at).is_some_and(u8::is_ascii_digit) {
+                    at += 1;
+                }
+                let fraction = matches!(bytes.get(at), Some(b'.' | b'e' | b'E'));
+                // i64::MIN has 19 digits and u64::MAX 20: shorter integers always fit.
+                let digits = text.get(start..at).unwrap_or_default();
+                if !fraction
+                    && digits.len() >= 19
+                    && digits.parse::<i64>().is_err()
+                    && digits.parse::<u64>().is_err()
+                {
+                    return Some(OversizedInteger {
+                        digits,
+                        offset: start,
+                        element,
+                    });
+                }
+                continue;
+            }
+            _ => {}
+        }
+        at += 1;
+    }
+    None
+}
+
+/// The refusal of a text holding an integer beyond 64 bits.
+pub fn oversized_integer_reason(digits: &str) -> String {
+    format!(
+        "the integer {digits} does not fit in 64 bits (JSON numbers are 64-bit integers or \
+         floats in the Rust core); pass it as a string"
+    )
+}
+
+fn exact(field: &dyn Display, text: &str) -> Result<(), Error> {
+    match oversized_integer(text) {
+        Some(big) => Err(Error::invalid(
+            field.to_string(),
+            oversized_integer_reason(big.digits),
+        )),
+        None => Ok(()),
+    }
 }
 
 fn check_size(field: &dyn Display, text: &str) -> Result<(), Error> {
@@ -105,6 +194,43 @@ mod tests {
             reason(value(f, &huge).unwrap_err()),
             "JSON text is too large (over 8 MiB)"
         );
-        assert!(value(f, "12345678901234567890123").is_ok());
+        assert_eq!(
+            reason(value(f, "12345678901234567890123").unwrap_err()),
+            oversized_integer_reason("12345678901234567890123")
+        );
+        assert!(
+            reason(object(f, r#"{"n": [1, -9223372036854775809]}"#).unwrap_err())
+                .starts_with("the integer -9223372036854775809 does not fit in 64 bits")
+        );
+    }
+
+    #[test]
+    fn only_integers_beyond_64_bits_are_oversized() {
+        fn find(text: &str) -> Option<(&str, usize)> {
+            oversized_integer(text).map(|b| (b.digits, b.element))
+        }
+        // The edges of both ranges fit; one past them does not.
+        assert_eq!(find("[18446744073709551615, -9223372036854775808]"), None);
+        assert_eq!(
+            find("[1, 18446744073709551616]"),
+            Some(("18446744073709551616", 1))
+        );
+        assert_eq!(
+            find("[-9223372036854775809]"),
+            Some(("-9223372036854775809", 0))
+        );
+        // Floats, and digits inside strings (escaped quotes included), are not integers.
+        assert_eq!(find("[1.5e400, 123456789012345678901.0, 1e30]"), None);
+        assert_eq!(
+            find(r#"{"phone": "123456789012345678901", "q": "a\"123456789012345678901"}"#),
+            None
+        );
+        // The element is the top-level one: commas inside nested values do not count.
+        assert_eq!(
+            find(r#"[{"a": [1, 2], "b": "x,y"}, {"c": {"d": [3, 99999999999999999999]}}]"#),
+            Some(("99999999999999999999", 1))
+        );
+        let big = oversized_integer(r#"{"k": 100000000000000000000}"#).unwrap();
+        assert_eq!((big.offset, big.element), (6, 0));
     }
 }

@@ -108,6 +108,14 @@ fun main() {
             check(e.field == "events[0].details_json", "bad JSON -> InvalidInput(${e.field})")
         }
         try {
+            // serde_json would read it as a rounded float: refused, not sent as 1.2345678901234568e23
+            client.track(Event(eventType = "x", email = "a@example.com", details = """{"n": 123456789012345678901234}"""))
+            check(false, "an integer beyond 64 bits in JSON text must throw")
+        } catch (e: BentoException.InvalidInput) {
+            check(e.field == "events[0].details" && e.reason.contains("does not fit in 64 bits"),
+                "an integer beyond 64 bits -> InvalidInput(${e.field}: ${e.reason})")
+        }
+        try {
             client.sendEmails(listOf(EmailData(to = "a@example.com", fromEmail = "stranger@example.com",
                 subject = "Hi", htmlBody = "<p>Hi</p>")))
             check(false, "unknown sender must throw")

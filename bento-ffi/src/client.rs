@@ -417,13 +417,13 @@ client_methods! {
         chunk_size: Option<i32>,
         on_progress: Option<Arc<dyn ProgressListener>>,
     ) -> ImportReport {
+        // Straight into the core's rows: no per-row record, no custom fields as text.
         prepare {
-            let subscribers = import_rows_from_json(&rows_json)?;
-            let rows = convert_all("subscribers", &subscribers, ImportSubscriber::to_core)?;
+            let rows = crate::bulk::import_rows(&rows_json)?;
             let options = chunk_options(chunk_size)?;
         }
         call run_chunked::<bento::ImportSubscribers>(rows, options, progress_to(on_progress));
-        finish |report| ImportReport::from_core(report, &subscribers)
+        finish |report| ImportReport::from_core_with(report, |_, records| map(records))
     }
 
     /// Imports one subscriber, then reads it back (`None` while the import is not visible yet).
@@ -761,50 +761,4 @@ client_methods! {
         call request_data_deletion(email);
         finish |r| JsonValue(r.to_string())
     }
-}
-
-/// The cap on `import_subscribers_chunked_json`'s text (larger imports: call it per batch).
-pub const MAX_BULK_JSON_TEXT: usize = 512 * 1024 * 1024;
-
-/// Parses `[{"email": .., ..}, ..]` into import rows; custom fields stay JSON text.
-fn import_rows_from_json(text: &str) -> Result<Vec<ImportSubscriber>, BentoError> {
-    const FIELD: &str = "rows_json";
-    if text.len() > MAX_BULK_JSON_TEXT {
-        return Err(BentoError::invalid(
-            FIELD,
-            "JSON text is too large (over 512 MiB)",
-        ));
-    }
-    // serde_json stops at a nesting depth of 128, so hostile input cannot overflow the stack.
-    let rows: Vec<serde_json::Map<String, serde_json::Value>> = serde_json::from_str(text)
-        .map_err(|e| BentoError::invalid(FIELD, format!("is not a JSON array of objects ({e})")))?;
-    rows.into_iter()
-        .enumerate()
-        .map(|(i, mut row)| {
-            let mut text = |key: &str| -> Result<Option<String>, BentoError> {
-                match row.remove(key) {
-                    None | Some(serde_json::Value::Null) => Ok(None),
-                    Some(serde_json::Value::String(s)) => Ok(Some(s)),
-                    Some(_) => Err(BentoError::invalid(
-                        format!("{FIELD}[{i}].{key}"),
-                        "must be a string",
-                    )),
-                }
-            };
-            let email = text("email")?
-                .ok_or_else(|| BentoError::invalid(format!("{FIELD}[{i}].email"), "is required"))?;
-            let (first_name, last_name) = (text("first_name")?, text("last_name")?);
-            let (tags, remove_tags) = (text("tags")?, text("remove_tags")?);
-            Ok(ImportSubscriber {
-                email,
-                first_name,
-                last_name,
-                tags,
-                remove_tags,
-                custom_fields_json: None,
-                custom_fields: (!row.is_empty())
-                    .then(|| JsonValue(serde_json::Value::Object(row).to_string())),
-            })
-        })
-        .collect()
 }

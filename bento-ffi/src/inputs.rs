@@ -115,6 +115,30 @@ impl ImportSubscriber {
     }
 }
 
+/// A core row back as the foreign record (the rows of a failed chunk of a JSON-text import).
+impl From<bento::ImportSubscriberData> for ImportSubscriber {
+    fn from(row: bento::ImportSubscriberData) -> Self {
+        let bento::ImportSubscriberData {
+            email,
+            first_name,
+            last_name,
+            tags,
+            remove_tags,
+            custom_fields,
+        } = row;
+        ImportSubscriber {
+            email,
+            first_name,
+            last_name,
+            tags,
+            remove_tags,
+            custom_fields_json: None,
+            custom_fields: (!custom_fields.is_empty())
+                .then(|| crate::json::JsonValue(crate::json::map_text(custom_fields))),
+        }
+    }
+}
+
 /// A subscriber command (`POST /fetch/commands`).
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
 pub enum Command {

@@ -47,6 +47,7 @@
 
 uniffi::setup_scaffolding!("bento");
 
+mod bulk;
 mod client;
 mod config;
 mod error;
@@ -59,6 +60,7 @@ mod runtime;
 #[cfg(test)]
 mod tests;
 
+pub use bulk::MAX_BULK_JSON_TEXT;
 pub use client::{AsyncBentoClient, BentoClient, Progress, ProgressListener};
 pub use config::{BentoConfig, RetrySettings};
 pub use error::{ApiFieldProblem, BentoError, TransportKind};

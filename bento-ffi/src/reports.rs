@@ -70,13 +70,20 @@ macro_rules! report {
         impl $report {
             /// Maps the core's report back onto the caller's `input` records.
             pub(crate) fn from_core<T>(report: bento::BatchReport<T>, input: &[$item]) -> Self {
-                let slice = |offset: usize, len: usize| -> Vec<$item> {
+                Self::from_core_with(report, |offset, records| {
                     offset
-                        .checked_add(len)
+                        .checked_add(records.len())
                         .and_then(|end| input.get(offset..end))
                         .map(<[$item]>::to_vec)
                         .unwrap_or_default()
-                };
+                })
+            }
+
+            /// The core's report, with each chunk's records given by `slice(offset, records)`.
+            pub(crate) fn from_core_with<T>(
+                report: bento::BatchReport<T>,
+                mut slice: impl FnMut(usize, Vec<T>) -> Vec<$item>,
+            ) -> Self {
                 let is_complete = report.is_complete();
                 // Every field named, no `..`: a new field of the core's report is a compile
                 // error here until the FFI carries it (or says why not).
@@ -107,7 +114,7 @@ macro_rules! report {
                             error: error.into(),
                             delivery: delivery.into(),
                             safe_to_resend,
-                            records: slice(offset, records.len()),
+                            records: slice(offset, records),
                         }
                     })
                     .collect();
@@ -132,7 +139,7 @@ macro_rules! report {
                                 index: long(index as u64),
                                 offset: long(offset as u64),
                                 failed: long(failed),
-                                records: slice(offset, records.len()),
+                                records: slice(offset, records),
                             },
                         )
                         .collect(),

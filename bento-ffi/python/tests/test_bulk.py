@@ -50,6 +50,27 @@ def test_bulk_rows_that_are_not_json_name_the_row(emulator, client):
     assert emulator.requests() == []
 
 
+def test_a_bad_dict_row_is_named_by_its_position_in_subscribers(emulator, client):
+    rows = [{"email": "a@example.com"}, {"email": 7}]
+    with pytest.raises(E.InvalidInput) as err:
+        client.import_subscribers_chunked(rows)
+    assert (err.value.field, err.value.reason) == ("subscribers[1].email", "must be a string")
+    rows = [{"email": "a@example.com"}, {"email": "b@example.com", "deep": {"n": [1, 2**64]}}]
+    with pytest.raises(E.InvalidInput) as err:
+        client.import_subscribers_chunked(rows)
+    assert err.value.field == "subscribers[1]"
+    assert f"the integer {2**64} does not fit in 64 bits" in err.value.reason
+    # 2**64 - 1 and -2**63 are exact 64-bit integers, so they are sent.
+    ok = client.import_subscribers_chunked([{"email": "c@example.com", "n": 2**64 - 1,
+                                            "m": -2**63}])
+    assert ok.accepted == 1
+    assert emulator.requests()[-1]["body"].count("18446744073709551615") == 1
+    # The JSON-text method names its own parameter.
+    with pytest.raises(E.InvalidInput) as err:
+        client.import_subscribers_chunked_json('[{"email": 7}]')
+    assert err.value.field == "rows_json[0].email"
+
+
 def test_other_chunked_helpers_take_iterables_of_dicts(client):
     events = ({"event_type": "bulk", "email": f"e{i}@example.com", "details": {"i": i}}
               for i in range(5))

@@ -416,13 +416,10 @@ def _import_rows(subscribers):
     """`import_subscribers_chunked`'s rows as one JSON text, and the items as given."""
     items = list(subscribers)
     rows = [_row(item, i) for i, item in enumerate(items)]
-    bad = _first_row_too_big(rows)
-    if bad is not None:
-        raise BentoError.InvalidInput(  # noqa: F405
-            f"subscribers[{bad}]", _jsonvalue.check_text(_json.dumps(rows[bad]), rows[bad]))
     try:
-        # The defaults take json's fastest (C) path; Rust reads either spelling.
-        text = _json.dumps(rows, allow_nan=False)
+        # json's C encoder; compact separators are a quarter faster here (less text to write,
+        # and less for Rust to read). Integers keep every digit: Rust refuses any beyond 64 bits.
+        text = _json.dumps(rows, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError) as e:
         bad = next((i for i, r in enumerate(rows) if not _dumps_ok(r)), None)
         field = "subscribers" if bad is None else f"subscribers[{bad}]"
@@ -449,21 +446,6 @@ _IMPORT_DOC = """Imports any number of subscribers in chunks (at most 1000, or `
     `email`, `first_name`, `last_name`, `tags` and `remove_tags` is a custom field; a nested
     `"custom_fields": {..}` dict is flattened) and/or `ImportSubscriber` records. The rows cross
     into Rust as one JSON text, which is what keeps 100,000 rows cheap."""
-
-
-def _first_row_too_big(rows):
-    """The index of the first row holding an integer beyond 64 bits (see `_jsonvalue`), or None.
-    A plain loop over the values: ~40 ms for 100,000 flat rows, a quarter of a text scan."""
-    low, high = _jsonvalue.INT_MIN, _jsonvalue.INT_MAX
-    for i, row in enumerate(rows):
-        for v in row.values():
-            t = v.__class__
-            if t is int:
-                if not low <= v <= high:
-                    return i
-            elif (t is dict or t is list or t is tuple) and _jsonvalue.too_big(v) is not None:
-                return i
-    return None
 
 
 def _dumps_ok(value):
@@ -537,18 +519,34 @@ def _after_run(listener, report):
     return report if listener is None else listener.done(report)
 
 
-def _wrapped(native, before, after, is_async):
+def _wrapped(native, before, after, is_async, field=None):
     """`native` (a method) run between `before(*args, **kwargs)`, which returns the arguments
     for `native` and a state, and `after(state, result)`: a coroutine function on
-    `AsyncBentoClient`, a plain one on `BentoClient`. The argument handling is the same on both."""
+    `AsyncBentoClient`, a plain one on `BentoClient`. The argument handling is the same on both.
+    `field=(native_name, name)`: an `InvalidInput` about `native`'s parameter `native_name` is
+    about the caller's `name` (`rows_json[3].email` is the caller's `subscribers[3].email`)."""
+    def renamed(e):
+        if field is not None and e.field.startswith(field[0]):
+            return BentoError.InvalidInput(field[1] + e.field[len(field[0]):],  # noqa: F405
+                                           e.reason)
+        return e
+
     if is_async:
         async def call(self, *args, **kwargs):
             native_args, state = before(*args, **kwargs)
-            return after(state, await native(self, *native_args))
+            try:
+                result = await native(self, *native_args)
+            except BentoError.InvalidInput as e:  # noqa: F405
+                raise renamed(e) from None
+            return after(state, result)
     else:
         def call(self, *args, **kwargs):
             native_args, state = before(*args, **kwargs)
-            return after(state, native(self, *native_args))
+            try:
+                result = native(self, *native_args)
+            except BentoError.InvalidInput as e:  # noqa: F405
+                raise renamed(e) from None
+            return after(state, result)
     return _functools.wraps(native)(call)
 
 
@@ -593,7 +591,7 @@ def _bulk_helpers(client, is_async):
     # Dict rows go through the JSON-text path (the method above, progress handling included).
     native = client.import_subscribers_chunked
     call = _wrapped(lambda self, *args: self.import_subscribers_chunked_json(*args),
-                    _import_before, _own_records, is_async)
+                    _import_before, _own_records, is_async, field=("rows_json", "subscribers"))
     call.__name__ = "import_subscribers_chunked"
     call.__qualname__ = f"{client.__name__}.import_subscribers_chunked"
     call.__doc__ = _IMPORT_DOC
