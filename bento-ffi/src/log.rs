@@ -27,8 +27,10 @@ use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::registry::{LookupSpan, Registry};
 
-/// How much to log, most severe first. A listener set at one level gets the records at that
-/// level and every more severe one (`DEBUG`: every attempt; `WARN`: retries only).
+/// How much to log, most severe first.
+///
+/// A listener set at one level gets the records at that level and every more severe one
+/// (`DEBUG`: every attempt; `WARN`: retries only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
 pub enum LogLevel {
     /// Nothing of bento's yet; here for the listener's sake.
@@ -53,7 +55,8 @@ pub struct LogRecord {
     /// What it is: `bento.attempt` or `bento.chunk`.
     pub name: String,
     /// One line for people: the event's message, then `key=value` for each of its fields and
-    /// of its operation's (`operation`, `method`, `path`, `records`), e.g.
+    /// of the operation it happened in (`operation`, `method`, `path`, `records`: an attempt's;
+    /// a chunk's record comes after its operation and has none), e.g.
     /// `bento.attempt: retrying attempt=1 status=429 latency_ms=1.2 retry_after=0
     /// retry_in_ms=0 operation=TrackEvents method=POST path=/api/v1/batch/events`.
     pub message: String,
@@ -592,7 +595,6 @@ mod tests {
         let chunks: Vec<_> = records.iter().filter(|r| r.name == "bento.chunk").collect();
         assert_eq!(chunks.len(), 3, "{records:#?}");
         assert_eq!(chunks[2].fields["accepted"], "5");
-        // The chunk's own `records` (1), not shadowed by its operation's.
         assert_eq!(chunks[2].fields["records"], "1");
         assert!(
             chunks[2]

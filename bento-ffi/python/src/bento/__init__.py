@@ -14,7 +14,9 @@ everything in it and makes the generated classes behave like ordinary Python val
 - `BroadcastType` is a `str` enum (`PLAIN`, `RAW`): `BroadcastData.broadcast_type` takes one of
   them or any other non-blank string, sent as the API's `type` as given;
 - signatures show their real defaults (`help(bento.BentoClient.list_broadcasts)`);
-- `BentoClient.from_env(**overrides)`.
+- `BentoClient.from_env(**overrides)`;
+- the Rust core's log records go to the standard `logging` logger `bento` (silent by default;
+  DEBUG shows every attempt, WARNING every retry): see `bento._logging`.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import threading as _threading
 import warnings as _warnings
 
 from . import _jsonvalue
+from . import _logging
 from ._native import bento as _ffi
 from ._native.bento import *  # noqa: F401,F403  (the generated API, unchanged)
 from ._native.bento import JsonValue  # noqa: F401  (typing.Any: dict/list/str/int/float/bool/None)
@@ -349,6 +352,7 @@ def _interruptible(method):
 
     @_functools.wraps(method)
     def call(self, *args, **kwargs):
+        _logging.sync_level()  # the native log level follows the `bento` logger's, for both paths
         if _threading.current_thread() is not _threading.main_thread():
             return method(self, *args, **kwargs)
         box = []
