@@ -74,6 +74,24 @@ fun main() {
         }
         client.importSubscribersChunked(rows, 10, listener)
         check(seen == listOf(10L, 20L, 25L), "a ProgressListener hears every chunk ($seen)")
+        // logs: a listener at DEBUG hears every attempt, with its operation, and no secret
+        val logged = java.util.Collections.synchronizedList(mutableListOf<LogRecord>())
+        val logListener = object : LogListener {
+            override fun log(record: LogRecord) {
+                logged.add(record)
+            }
+        }
+        check(setLogListener(logListener, LogLevel.DEBUG), "setLogListener installs the listener")
+        client.track(Event(eventType = "logged", email = "kt.log@example.com"))
+        setLogListener(null, null)
+        val attempts = logged.filter { it.name == "bento.attempt" }
+        check(attempts.any { it.fields["operation"] == "TrackEvents" && it.level == LogLevel.DEBUG },
+            "a bento.attempt record arrived (${logged.map { it.message }})")
+        check(logged.none { r -> listOf(secret, "kt.log@example.com").any { r.message.contains(it) || r.fields.values.any { v -> v.contains(it) } } },
+            "no log record holds the secret key or the email")
+        val afterUnset = logged.size
+        client.getTags()
+        check(logged.size == afterUnset, "no record after the listener is removed")
         val short = client.withDeadline(5.0)
         check(short.getTags() is List<*>, "withDeadline gives a working client")
 

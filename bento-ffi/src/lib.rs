@@ -28,6 +28,14 @@
 //! pickles that cannot crash, dataclass records, errors that pickle and read as sentences,
 //! enum names as strings, interruptible calls, bulk rows as dicts, and type stubs.
 //!
+//! ## Logs
+//! The SDK's `tracing` records (one per attempt, DEBUG, or WARN for a retry; one per chunk of a
+//! chunked run; each with its operation's name, method and path) reach a [`LogListener`] set with
+//! [`set_log_listener`] (Kotlin/Swift: forward them to the platform's logger); Python's package
+//! forwards them to the standard `logging` logger `bento` by itself. No listener, no cost beyond
+//! an atomic load per record site; never a key, the `Authorization` header or an email address.
+//! See the `log` module and the README's "Logs" section.
+//!
 //! ## Guarantees at the boundary
 //! - No panic unwinds into foreign code: every method runs its body under `catch_unwind` and a
 //!   bug surfaces as `BentoError.Internal`.
@@ -53,6 +61,7 @@ mod config;
 mod error;
 mod inputs;
 mod json;
+mod log;
 mod outputs;
 mod reports;
 mod runtime;
@@ -66,6 +75,7 @@ pub use config::{BentoConfig, RetrySettings};
 pub use error::{ApiFieldProblem, BentoError, TransportKind};
 pub use inputs::*;
 pub use json::{JsonValue, MAX_JSON_TEXT};
+pub use log::{LogLevel, LogListener, LogRecord, set_log_level, set_log_listener};
 pub use outputs::*;
 pub use reports::*;
 

@@ -14,7 +14,9 @@ everything in it and makes the generated classes behave like ordinary Python val
 - `BroadcastType` is a `str` enum (`PLAIN`, `RAW`): `BroadcastData.broadcast_type` takes one of
   them or any other non-blank string, sent as the API's `type` as given;
 - signatures show their real defaults (`help(bento.BentoClient.list_broadcasts)`);
-- `BentoClient.from_env(**overrides)`.
+- `BentoClient.from_env(**overrides)`;
+- the Rust core's log records go to the standard `logging` logger `bento` (silent by default;
+  DEBUG shows every attempt, WARNING every retry): see `bento._logging`.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import threading as _threading
 import warnings as _warnings
 
 from . import _jsonvalue
+from . import _logging
 from ._native import bento as _ffi
 from ._native.bento import *  # noqa: F401,F403  (the generated API, unchanged)
 from ._native.bento import JsonValue  # noqa: F401  (typing.Any: dict/list/str/int/float/bool/None)
@@ -352,6 +355,7 @@ def _interruptible(method):
 
     @_functools.wraps(method)
     def call(self, *args, **kwargs):
+        _logging.sync_level()  # the native log level follows the `bento` logger's, for both paths
         if _threading.current_thread() is not _threading.main_thread():
             return method(self, *args, **kwargs)
         box = []
@@ -375,6 +379,23 @@ for _name, _fn in list(vars(BentoClient).items()):  # noqa: F405
     if _inspect.isfunction(_fn) and not _name.startswith("_") \
             and _name not in ("site_uuid", "base_url"):
         setattr(BentoClient, _name, _interruptible(_fn))  # noqa: F405
+
+
+def _logged(method):
+    """An `AsyncBentoClient` coroutine method that first brings the native log level in line
+    with the `bento` logger's, as `_interruptible` does for the blocking client."""
+
+    @_functools.wraps(method)
+    async def call(self, *args, **kwargs):
+        _logging.sync_level()
+        return await method(self, *args, **kwargs)
+
+    return call
+
+
+for _name, _fn in list(vars(AsyncBentoClient).items()):  # noqa: F405
+    if _inspect.iscoroutinefunction(_fn) and not _name.startswith("_"):
+        setattr(AsyncBentoClient, _name, _logged(_fn))  # noqa: F405
 del _name, _fn
 
 

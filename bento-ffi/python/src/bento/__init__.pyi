@@ -45,6 +45,17 @@ class Delivery(enum.Enum):
 DeliveryLike = typing.Union[Delivery, typing.Literal['not_sent', 'rejected', 'maybe_received']]
 """A `Delivery` or its name as a string (any case)."""
 
+class LogLevel(enum.Enum):
+    """How much to log, most severe first."""
+    ERROR = 0
+    WARN = 1
+    INFO = 2
+    DEBUG = 3
+    TRACE = 4
+
+LogLevelLike = typing.Union[LogLevel, typing.Literal['error', 'warn', 'info', 'debug', 'trace']]
+"""A `LogLevel` or its name as a string (any case)."""
+
 class TransportKind(enum.Enum):
     """What kind of transport failure happened."""
     CONNECT = 0
@@ -781,6 +792,24 @@ class Location:
     def __init__(self, *, request: typing.Optional[str], ip: typing.Optional[str], country_code2: typing.Optional[str], country_code3: typing.Optional[str], country_name: typing.Optional[str], continent_code: typing.Optional[str], region_name: typing.Optional[str], city_name: typing.Optional[str], postal_code: typing.Optional[str], latitude: typing.Optional[float], longitude: typing.Optional[float], dma_code: typing.Optional[str], area_code: typing.Optional[str], timezone: typing.Optional[str], real_region_name: typing.Optional[str]) -> None: ...
     def to_dict(self) -> typing.Dict[str, typing.Any]: ...
 
+class LogListener(typing.Protocol):
+    """Receives bento's log records."""
+    def log(self, record: LogRecord) -> None: ...
+
+class LogListenerImpl:
+    """Receives bento's log records."""
+
+@dataclasses.dataclass(init=False)
+class LogRecord:
+    """One log record."""
+    level: LogLevel
+    target: str
+    name: str
+    message: str
+    fields: dict[str, str]
+    def __init__(self, *, level: LogLevelLike, target: str, name: str, message: str, fields: dict[str, str]) -> None: ...
+    def to_dict(self) -> typing.Dict[str, typing.Any]: ...
+
 @dataclasses.dataclass(init=False)
 class ModerationResult:
     """A moderation verdict."""
@@ -1027,7 +1056,9 @@ def describe_error(error: BentoError) -> str: ...
 def disabled_retry_settings() -> RetrySettings: ...
 def is_valid_email(email: str) -> bool: ...
 def purchase_event(email: str, unique_key: str, amount_cents: int, currency: str, cart_json: typing.Optional[str] = ..., cart: typing.Optional[JsonValue] = ...) -> Event: ...
+def set_log_level(level: typing.Optional[LogLevelLike]) -> None: ...
+def set_log_listener(listener: typing.Optional[LogListener], level: typing.Optional[LogLevelLike]) -> bool: ...
 def subscribe_event(email: str, fields_json: typing.Optional[str] = ..., fields: typing.Optional[JsonValue] = ...) -> Event: ...
 def tag_event(email: str, tag: str) -> Event: ...
 
-__all__ = ['AdsBreakdown', 'AdsStats', 'AdsStatsQuery', 'AdsTotals', 'ApiFieldProblem', 'AsyncBentoClient', 'AsyncBentoClientProtocol', 'Author', 'BatchResult', 'BentoClient', 'BentoClientProtocol', 'BentoConfig', 'BentoError', 'BlacklistData', 'BlacklistResult', 'Broadcast', 'BroadcastCreateResult', 'BroadcastData', 'BroadcastFailure', 'BroadcastReport', 'BroadcastStatus', 'BroadcastTemplate', 'BroadcastType', 'Command', 'CommandReport', 'CreatedBroadcast', 'DateRange', 'DelayInterval', 'DeleteTagResult', 'Delivery', 'EmailData', 'EmailReport', 'EmailTemplate', 'Event', 'EventReport', 'FailedBroadcastChunk', 'FailedCommandChunk', 'FailedEmailChunk', 'FailedEventChunk', 'FailedImportChunk', 'Field', 'FormResponse', 'GenderResult', 'ImportReport', 'ImportSubscriber', 'InternalError', 'JessesRulesetCheck', 'JsonValue', 'Location', 'ModerationResult', 'PartialBroadcastChunk', 'PartialCommandChunk', 'PartialEmailChunk', 'PartialEventChunk', 'PartialImportChunk', 'Progress', 'ProgressListener', 'ProgressListenerImpl', 'ReportStats', 'RetrySettings', 'SearchQuery', 'SearchResult', 'Segment', 'Sequence', 'SequenceEmail', 'SiteStats', 'Subscriber', 'Tag', 'TemplateSummary', 'TransportKind', 'ValidationData', 'ValidationResult', 'Workflow', 'default_retry_settings', 'describe_error', 'disabled_retry_settings', 'is_valid_email', 'purchase_event', 'subscribe_event', 'tag_event']
+__all__ = ['AdsBreakdown', 'AdsStats', 'AdsStatsQuery', 'AdsTotals', 'ApiFieldProblem', 'AsyncBentoClient', 'AsyncBentoClientProtocol', 'Author', 'BatchResult', 'BentoClient', 'BentoClientProtocol', 'BentoConfig', 'BentoError', 'BlacklistData', 'BlacklistResult', 'Broadcast', 'BroadcastCreateResult', 'BroadcastData', 'BroadcastFailure', 'BroadcastReport', 'BroadcastStatus', 'BroadcastTemplate', 'BroadcastType', 'Command', 'CommandReport', 'CreatedBroadcast', 'DateRange', 'DelayInterval', 'DeleteTagResult', 'Delivery', 'EmailData', 'EmailReport', 'EmailTemplate', 'Event', 'EventReport', 'FailedBroadcastChunk', 'FailedCommandChunk', 'FailedEmailChunk', 'FailedEventChunk', 'FailedImportChunk', 'Field', 'FormResponse', 'GenderResult', 'ImportReport', 'ImportSubscriber', 'InternalError', 'JessesRulesetCheck', 'JsonValue', 'Location', 'LogLevel', 'LogListener', 'LogListenerImpl', 'LogRecord', 'ModerationResult', 'PartialBroadcastChunk', 'PartialCommandChunk', 'PartialEmailChunk', 'PartialEventChunk', 'PartialImportChunk', 'Progress', 'ProgressListener', 'ProgressListenerImpl', 'ReportStats', 'RetrySettings', 'SearchQuery', 'SearchResult', 'Segment', 'Sequence', 'SequenceEmail', 'SiteStats', 'Subscriber', 'Tag', 'TemplateSummary', 'TransportKind', 'ValidationData', 'ValidationResult', 'Workflow', 'default_retry_settings', 'describe_error', 'disabled_retry_settings', 'is_valid_email', 'purchase_event', 'set_log_level', 'set_log_listener', 'subscribe_event', 'tag_event']
