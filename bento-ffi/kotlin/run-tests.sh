@@ -33,7 +33,7 @@ rm -rf "$WORK/gen" "$WORK/classes"
 "$BINDGEN" generate "$LIB" --language kotlin --out-dir "$WORK/gen" --no-format
 test -s "$WORK/gen/com/bentonow/bento/bento.kt"
 
-step "generating Swift bindings (check only: no Swift toolchain here)"
+step "generating Swift bindings (check only: no Swift compiler installs here; bento-ffi/README.md says why)"
 bash "$ROOT/bento-ffi/swift/generate.sh" "$LIB" "$WORK/swift"
 
 step "Kotlin compiler $KOTLIN_VERSION, JNA and kotlinx-coroutines"

@@ -298,3 +298,31 @@ fn an_invalid_chunk_in_the_middle_returns_its_records() {
     assert_eq!(failed.records, rows[10..20]);
     assert!(matches!(&failed.error, BentoError::InvalidInput(_)));
 }
+
+/// The component logs nothing by default (issue 13): a retried call, a failed call and a
+/// refused input write nothing to `wasi:cli/stderr`, its only output (kept for panic messages).
+#[test]
+fn retries_and_errors_write_nothing_to_stderr() {
+    let mut t = Setup::with(|c| c.retry = Some(fast_retries(1)));
+    t.emu.add_fault(
+        FaultRule::new(FaultAction::status(503))
+            .path_prefix("/fetch/tags")
+            .once(),
+    );
+    call!(t, call_get_tags).expect("the retry succeeds");
+    t.emu.add_fault(FaultRule::new(FaultAction::status(503)));
+    get_tags_error(&mut t);
+    let bad = api::Email {
+        to: "not an address".into(),
+        from: "sender@example.com".into(),
+        subject: "Hi".into(),
+        html_body: "<p>Hi</p>".into(),
+        transactional: true,
+        personalizations: None,
+    };
+    assert!(matches!(
+        call!(t, call_send_emails, &[bad]),
+        Err(BentoError::InvalidInput(_))
+    ));
+    assert_eq!(t.instance.stderr(), "", "the component wrote to stderr");
+}
