@@ -1,12 +1,15 @@
 // Smoke test of the generated Kotlin bindings against bento-emulator (a separate process).
 // Reads BENTO_PUBLISHABLE_KEY, BENTO_SECRET_KEY, BENTO_SITE_UUID and BENTO_BASE_URL.
 import com.bentonow.bento.*
+import com.fasterxml.jackson.databind.node.JsonNodeFactory
+import java.math.BigInteger
 import kotlin.system.exitProcess
 import kotlinx.coroutines.async
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeoutOrNull
 
 var failures = 0
+val json: JsonNodeFactory = JsonNodeFactory.instance
 
 fun check(cond: Boolean, what: String) {
     if (cond) println("ok   $what") else { System.err.println("FAIL $what"); failures++ }
@@ -34,11 +37,15 @@ fun main() {
         // import + find
         val imported = client.importSubscribers(listOf(
             ImportSubscriber(email = "kt@example.com", firstName = "Kay",
-                customFieldsJson = """{"plan": "pro"}""")))
+                customFields = json.objectNode().put("plan", "pro")
+                    .put("big", BigInteger("18446744073709551615")))))
         check(imported.results == 1L, "importSubscribers -> 1 accepted")
         val found = client.findSubscriber("kt@example.com")
         check(found?.email == "kt@example.com", "findSubscriber finds the imported subscriber")
-        check(found?.fields?.contains("\"pro\"") == true, "custom fields come back as JSON text")
+        check(found?.fields?.get("plan")?.asText() == "pro", "custom fields come back as a JsonNode")
+        // Jackson reads an integer beyond Long as a BigIntegerNode: exact, not a rounded double
+        check(found?.fields?.get("big")?.bigIntegerValue() == BigInteger("18446744073709551615"),
+            "a u64 field comes back exact (${found?.fields?.get("big")})")
         check(client.findSubscriber("nobody@example.com") == null, "findSubscriber -> null when unknown")
 
         // a command
@@ -47,14 +54,24 @@ fun main() {
             Command.AddField(email = "kt@example.com", key = "seats", valueJson = "3")))
         check(queued.results == 2L, "subscriberCommand -> 2 queued")
 
-        // free-form JSON: the new fields hold JSON text in Kotlin; a bad value names the field
+        // free-form JSON: Jackson JsonNodes in Kotlin (the *Json fields keep taking text); a bad
+        // value names the field
         val withDetails = client.track(Event(eventType = "page_view", email = "kt@example.com",
-            details = """{"url": "/pricing", "n": 18446744073709551615}"""))
-        check(withDetails.results == 1L, "track with details (JSON text) -> 1 accepted")
+            details = json.objectNode().put("url", "/pricing")
+                .put("n", BigInteger("18446744073709551615"))))
+        check(withDetails.results == 1L, "track with details (a JsonNode) -> 1 accepted")
         check(client.subscriberCommand(listOf(Command.SetField(email = "kt@example.com",
-            key = "seats", value = "4"))).results == 1L, "Command.SetField with a JSON value")
+            key = "seats", value = json.numberNode(4)))).results == 1L,
+            "Command.SetField with a JsonNode value")
         try {
-            client.track(Event(eventType = "x", email = "a@example.com", details = "[1]"))
+            client.track(Event(eventType = "x", email = "a@example.com", details = json.objectNode().put("x", Double.NaN)))
+            check(false, "NaN in details must throw")
+        } catch (e: BentoException.InvalidInput) {
+            check(e.field == "events[0].details" && e.reason.contains("not a JSON number"),
+                "NaN -> InvalidInput(${e.field}: ${e.reason})")
+        }
+        try {
+            client.track(Event(eventType = "x", email = "a@example.com", details = json.arrayNode().add(1)))
             check(false, "a non-object details must throw")
         } catch (e: BentoException.InvalidInput) {
             check(e.field == "events[0].details", "details not an object -> InvalidInput(${e.field})")
@@ -106,7 +123,7 @@ fun main() {
         } catch (e: BentoException.InvalidInput) {
             check(e.field == "broadcasts[0].broadcast_type", "blank broadcastType -> InvalidInput(${e.field})")
         }
-        check(client.createTag("kt-tag").siteId != null, "a Tag carries siteId (JSON text)")
+        check(client.createTag("kt-tag").siteId != null, "a Tag carries siteId (a JsonNode)")
 
         // fixtures
         check(client.getSequences().isNotEmpty(), "getSequences")
@@ -127,7 +144,7 @@ fun main() {
         }
         try {
             // serde_json would read it as a rounded float: refused, not sent as 1.2345678901234568e23
-            client.track(Event(eventType = "x", email = "a@example.com", details = """{"n": 123456789012345678901234}"""))
+            client.track(Event(eventType = "x", email = "a@example.com", details = json.objectNode().put("n", BigInteger("123456789012345678901234"))))
             check(false, "an integer beyond 64 bits in JSON text must throw")
         } catch (e: BentoException.InvalidInput) {
             check(e.field == "events[0].details" && e.reason.contains("does not fit in 64 bits"),

@@ -18,6 +18,10 @@ KOTLIN_VERSION=2.4.20
 JNA_JAR="${JNA_JAR:-/usr/share/java/jna.jar}"
 COROUTINES_JAR="${COROUTINES_JAR:-/usr/share/java/kotlinx-coroutines-core.jar}"
 ATOMICFU_JAR="${ATOMICFU_JAR:-/usr/share/java/atomicfu.jar}" # what Debian's coroutines run on
+# Free-form JSON is Jackson's JsonNode (BentoJson.kt); Debian's jackson-databind pulls in
+# jackson-core and jackson-annotations.
+JACKSON_JAR="${JACKSON_JAR:-/usr/share/java/jackson-databind.jar}"
+JACKSON_JARS="$JACKSON_JAR:/usr/share/java/jackson-core.jar:/usr/share/java/jackson-annotations.jar"
 
 step() { printf '\n==> %s (%ss)\n' "$1" "$SECONDS"; }
 mkdir -p "$WORK"
@@ -36,13 +40,13 @@ test -s "$WORK/gen/com/bentonow/bento/bento.kt"
 step "generating Swift bindings (check only: no Swift compiler installs here; bento-ffi/README.md says why)"
 bash "$ROOT/bento-ffi/swift/generate.sh" "$LIB" "$WORK/swift"
 
-step "Kotlin compiler $KOTLIN_VERSION, JNA and kotlinx-coroutines"
+step "Kotlin compiler $KOTLIN_VERSION, JNA, kotlinx-coroutines and Jackson"
 KOTLINC="$WORK/kotlinc/node_modules/kotlin-compiler/bin/kotlinc-jvm"
 if [ ! -x "$KOTLINC" ]; then
     npm install --silent --no-audit --no-fund --prefix "$WORK/kotlinc" "kotlin-compiler@$KOTLIN_VERSION"
 fi
 for pair in "$JNA_JAR:libjna-java" "$COROUTINES_JAR:libkotlinx-coroutines-java" \
-    "$ATOMICFU_JAR:libkotlinx-atomicfu-java"; do
+    "$ATOMICFU_JAR:libkotlinx-atomicfu-java" "$JACKSON_JAR:libjackson2-databind-java"; do
     jar="${pair%%:*}" package="${pair##*:}"
     if [ ! -f "$jar" ]; then
         apt-get install -y -qq "$package" >/dev/null \
@@ -55,8 +59,9 @@ step "compiling the bindings and Main.kt"
 # coroutines-shim.kt: one annotation the bindings import that Debian's kotlinx-coroutines
 # (1.0.1; Maven Central is not reachable here) predates. Apps use kotlinx-coroutines-core
 # >= 1.5 from Maven and do not need it.
-"$KOTLINC" -nowarn -cp "$JNA_JAR:$COROUTINES_JAR" -d "$WORK/classes" \
-    "$WORK/gen/com/bentonow/bento/bento.kt" "$ROOT/bento-ffi/kotlin/Main.kt" \
+"$KOTLINC" -nowarn -cp "$JNA_JAR:$COROUTINES_JAR:$JACKSON_JARS" -d "$WORK/classes" \
+    "$WORK/gen/com/bentonow/bento/bento.kt" "$ROOT/bento-ffi/kotlin/BentoJson.kt" \
+    "$ROOT/bento-ffi/kotlin/Main.kt" \
     "$ROOT/bento-ffi/kotlin/coroutines-shim.kt"
 STDLIB="$(dirname "$KOTLINC")/../lib/kotlin-stdlib.jar"
 
@@ -76,5 +81,5 @@ export BENTO_PUBLISHABLE_KEY="$(field publishable_key)"
 export BENTO_SECRET_KEY="$(field secret_key)"
 export BENTO_SITE_UUID="$(field site_uuid)"
 java -Djna.library.path="$(dirname "$LIB")" \
-    -cp "$WORK/classes:$STDLIB:$JNA_JAR:$COROUTINES_JAR:$ATOMICFU_JAR" MainKt
+    -cp "$WORK/classes:$STDLIB:$JNA_JAR:$COROUTINES_JAR:$ATOMICFU_JAR:$JACKSON_JARS" MainKt
 step "done"

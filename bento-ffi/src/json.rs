@@ -1,8 +1,8 @@
 //! Free-form JSON (custom fields, event details, personalizations, a purchase's cart, a field
 //! value, and the open-ended parts of responses: stats, report data, meta) crosses the boundary
 //! as [`JsonValue`]: JSON text on the wire between the languages, a native value in Python
-//! (`dict`/`list`/scalars, converted by the binding as `uniffi.toml` configures), the text in
-//! Kotlin and Swift. Inputs also keep their older `*_json` text fields (deprecated).
+//! (`dict`/`list`/scalars, converted by the binding as `uniffi.toml` configures), a Jackson
+//! `JsonNode` in Kotlin (`kotlin/BentoJson.kt`), the text in Swift. Inputs also keep their older `*_json` text fields (deprecated).
 //!
 //! Inputs are parsed here; a value that is not JSON, or not an object where an object is
 //! required, is a `BentoError::InvalidInput` naming the field.
@@ -47,7 +47,8 @@ pub fn map_text(map: JsonMap) -> String {
 
 /// Free-form JSON as the foreign language's own values: in Python a `dict`, `list`, `str`,
 /// `int`, `float`, `bool` or `None` (the binding runs `json.dumps`/`json.loads`, configured in
-/// `uniffi.toml`); in Kotlin and Swift the JSON text (a `String`).
+/// `uniffi.toml`); in Kotlin a Jackson `JsonNode` (`kotlin/BentoJson.kt`); in Swift the JSON text
+/// (a `String`).
 ///
 /// Rust holds the text; it is parsed where the field is converted, so an error names the field.
 #[derive(Debug, Clone, PartialEq)]

@@ -18,7 +18,7 @@
 //! Custom fields, event details, personalizations, a purchase's cart, a command's field value
 //! and the open-ended parts of responses are [`JsonValue`]s: JSON text between the languages, a
 //! native value in Python (`dict`/`list`/scalars, converted by the binding as `uniffi.toml`
-//! configures), the text in Kotlin and Swift. Inputs keep their older `*_json` text fields
+//! configures), a Jackson `JsonNode` in Kotlin, the text in Swift. Inputs keep their older `*_json` text fields
 //! (deprecated). Values are parsed before anything is sent; a value that is not JSON (or a
 //! non-object where an object is required) raises `BentoError.InvalidInput` whose `field` names
 //! it, e.g. `events[2].details`.
