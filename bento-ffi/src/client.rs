@@ -9,7 +9,7 @@
 
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::BentoConfig;
@@ -26,6 +26,7 @@ use crate::outputs::{
     Workflow,
 };
 use crate::reports::{BroadcastReport, CommandReport, EmailReport, EventReport, ImportReport};
+use crate::runtime::PerProcess;
 
 /// Runs `f`, turning a panic into `BentoError::Internal` instead of unwinding across the FFI.
 pub(crate) fn guard<T>(f: impl FnOnce() -> Result<T, BentoError>) -> Result<T, BentoError> {
@@ -195,16 +196,17 @@ impl BentoClient {
 #[derive(uniffi::Object)]
 #[uniffi::export(Debug)]
 pub struct AsyncBentoClient {
-    /// The client and the process it was built in (see [`AsyncBentoClient::client`]).
-    client: Mutex<(u32, bento::Client)>,
+    /// The client of this process (see [`AsyncBentoClient::client`]).
+    client: PerProcess<bento::Client>,
+    /// Its configuration, to rebuild it in a forked child.
+    config: bento::Config,
     /// The per-call deadline given to `with_deadline`, if any, for a rebuilt client.
     deadline: Option<Option<Duration>>,
 }
 
 impl fmt::Debug for AsyncBentoClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let client = self.client.lock().unwrap_or_else(PoisonError::into_inner);
-        write!(f, "AsyncBentoClient({:?})", client.1.config())
+        write!(f, "AsyncBentoClient({:?})", self.config)
     }
 }
 
@@ -213,9 +215,10 @@ impl AsyncBentoClient {
         config: bento::Config,
         deadline: Option<Option<Duration>>,
     ) -> Result<Arc<Self>, BentoError> {
-        let client = Self::connect(config, deadline)?;
+        let client = Self::connect(config.clone(), deadline)?;
         Ok(Arc::new(AsyncBentoClient {
-            client: Mutex::new((std::process::id(), client)),
+            client: PerProcess::new(client),
+            config,
             deadline,
         }))
     }
@@ -238,13 +241,10 @@ impl AsyncBentoClient {
     /// runtime, which a forked child does not run, so the child gets a fresh client (the
     /// parent's is forgotten, as its runtime is).
     fn client(&self) -> Result<bento::Client, BentoError> {
-        let mut slot = self.client.lock().unwrap_or_else(PoisonError::into_inner);
-        let pid = std::process::id();
-        if slot.0 != pid {
-            let fresh = Self::connect(slot.1.config().clone(), self.deadline)?;
-            std::mem::forget(std::mem::replace(&mut *slot, (pid, fresh)));
-        }
-        Ok(slot.1.clone())
+        self.client.get(
+            || Self::connect(self.config.clone(), self.deadline),
+            bento::Client::clone,
+        )
     }
 
     /// The wrapped Rust client.
@@ -279,7 +279,8 @@ impl AsyncBentoClient {
             let deadline = Some(deadline(deadline_secs)?);
             let client = self.client()?.with_deadline(deadline.flatten())?;
             Ok(Arc::new(AsyncBentoClient {
-                client: Mutex::new((std::process::id(), client)),
+                client: PerProcess::new(client),
+                config: self.config.clone(),
                 deadline,
             }))
         })
@@ -287,14 +288,12 @@ impl AsyncBentoClient {
 
     /// The site UUID this client sends with every request.
     pub fn site_uuid(&self) -> String {
-        let client = self.client.lock().unwrap_or_else(PoisonError::into_inner);
-        client.1.config().site_uuid().to_owned()
+        self.config.site_uuid().to_owned()
     }
 
     /// The base URL this client talks to.
     pub fn base_url(&self) -> String {
-        let client = self.client.lock().unwrap_or_else(PoisonError::into_inner);
-        client.1.config().base_url().to_owned()
+        self.config.base_url().to_owned()
     }
 }
 

@@ -19,33 +19,60 @@ use tokio::task::JoinHandle;
 
 use crate::error::BentoError;
 
-/// The runtime and the process that started it.
-static RUNTIME: Mutex<Option<(u32, Runtime)>> = Mutex::new(None);
+/// A value that belongs to the process that made it. A child forked after it was made (Python's
+/// `multiprocessing` on Linux) has none of the parent's threads, so the child makes its own; the
+/// parent's is forgotten, never dropped there (dropping a runtime would wait for threads, and a
+/// client's pool would close connections, that exist only in the parent).
+pub(crate) struct PerProcess<T>(Mutex<Option<(u32, T)>>);
 
-/// This process's runtime, started on first use. A child forked after it started (Python's
-/// `multiprocessing` on Linux) has none of its threads, so the child starts its own; the
-/// parent's is forgotten, never dropped there (dropping it would wait for threads that exist
-/// only in the parent).
+impl<T> PerProcess<T> {
+    pub(crate) const fn empty() -> Self {
+        PerProcess(Mutex::new(None))
+    }
+
+    pub(crate) fn new(value: T) -> Self {
+        PerProcess(Mutex::new(Some((std::process::id(), value))))
+    }
+
+    /// `read` of this process's value; `make` makes it first when this process has none.
+    pub(crate) fn get<R>(
+        &self,
+        make: impl FnOnce() -> Result<T, BentoError>,
+        read: impl FnOnce(&T) -> R,
+    ) -> Result<R, BentoError> {
+        let mut slot = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let pid = std::process::id();
+        match &*slot {
+            Some((made_by, value)) if *made_by == pid => return Ok(read(value)),
+            _ => {}
+        }
+        let value = make()?;
+        let out = read(&value);
+        if let Some(old) = slot.replace((pid, value)) {
+            std::mem::forget(old);
+        }
+        Ok(out)
+    }
+}
+
+/// This process's runtime, started on first use.
+static RUNTIME: PerProcess<Runtime> = PerProcess::empty();
+
+/// The shared runtime's handle (see [`PerProcess`] for a forked child).
 pub(crate) fn handle() -> Result<Handle, BentoError> {
-    let mut slot = RUNTIME.lock().unwrap_or_else(PoisonError::into_inner);
-    let pid = std::process::id();
-    match &*slot {
-        Some((started_by, runtime)) if *started_by == pid => return Ok(runtime.handle().clone()),
-        _ => {}
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("bento-async")
-        .enable_all()
-        .build()
-        .map_err(|e| BentoError::Internal {
-            message: format!("cannot start the async runtime: {e}"),
-        })?;
-    let handle = runtime.handle().clone();
-    if let Some(old) = slot.replace((pid, runtime)) {
-        std::mem::forget(old);
-    }
-    Ok(handle)
+    RUNTIME.get(
+        || {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("bento-async")
+                .enable_all()
+                .build()
+                .map_err(|e| BentoError::Internal {
+                    message: format!("cannot start the async runtime: {e}"),
+                })
+        },
+        |runtime| runtime.handle().clone(),
+    )
 }
 
 /// Aborts the task when the future awaiting it is dropped (the foreign task was cancelled).

@@ -229,3 +229,29 @@ def test_one_client_serves_several_event_loops(aclient):
     for t in threads:
         t.join()
     assert results == [[]] * 4
+
+
+def test_a_forked_child_gets_its_own_runtime_and_client(aclient):
+    """A child forked after the shared runtime started (multiprocessing's default on Linux) has
+    none of its threads: the client and runtime are rebuilt there, not awaited forever."""
+    import os
+    run(aclient.get_tags())  # the runtime and the client's pool exist in the parent
+    pid = os.fork()
+    if pid == 0:  # the child: exit code 0 only if the call answered
+        code = 1
+        try:
+            code = 0 if isinstance(run(asyncio.wait_for(aclient.get_tags(), 10)), list) else 2
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked child's call never answered")
+    assert isinstance(run(aclient.get_tags()), list)  # and the parent's still works
