@@ -425,6 +425,24 @@ client_methods! {
         finish |report| ImportReport::from_core_with(report, |_, records| map(records))
     }
 
+    /// The Python package's path for `import_subscribers_chunked`: the rows as Python
+    /// `marshal` data (`marshal.dumps(rows, 4)`, a list of dicts in the same flat shape as
+    /// `import_subscribers_chunked_json`). The data is checked in full before anything is sent;
+    /// each chunk's rows are built as it is sent. Same report. Not meant for other languages.
+    #[uniffi::method(default(chunk_size), default(on_progress))]
+    fn import_subscribers_chunked_marshal(
+        rows_marshal: crate::marshal::MarshalData,
+        chunk_size: Option<i32>,
+        on_progress: Option<Arc<dyn ProgressListener>>,
+    ) -> ImportReport {
+        prepare {
+            let rows = crate::marshal::import_rows(rows_marshal)?;
+            let options = chunk_options(chunk_size)?;
+        }
+        call run_chunked::<bento::ImportSubscribers>(rows, options, progress_to(on_progress));
+        finish |report| ImportReport::from_core_with(report, |_, records| map(records))
+    }
+
     /// Imports one subscriber, then reads it back (`None` while the import is not visible yet).
     fn upsert_subscriber(subscriber: ImportSubscriber) -> Option<Subscriber> {
         prepare { let row = subscriber.to_core(&"subscribers[0]")?; }

@@ -62,6 +62,7 @@ mod error;
 mod inputs;
 mod json;
 mod log;
+mod marshal;
 mod outputs;
 mod reports;
 mod runtime;
@@ -76,6 +77,7 @@ pub use error::{ApiFieldProblem, BentoError, TransportKind};
 pub use inputs::*;
 pub use json::{JsonValue, MAX_JSON_TEXT};
 pub use log::{LogLevel, LogListener, LogRecord, set_log_level, set_log_listener};
+pub use marshal::MAX_BULK_MARSHAL_DATA;
 pub use outputs::*;
 pub use reports::*;
 

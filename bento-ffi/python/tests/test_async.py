@@ -59,7 +59,7 @@ def test_bad_input_raises_and_sends_nothing(aclient, emulator):
         assert err.value.field == "events[0].email"
         with pytest.raises(bento.BentoError.InvalidInput) as err:
             await aclient.import_subscribers_chunked([{"email": "a@example.com", "n": 2**70}])
-        assert err.value.field == "subscribers[0]"
+        assert err.value.field == "subscribers[0].n"
     run(main())
     assert emulator.requests() == []
 

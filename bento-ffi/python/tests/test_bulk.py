@@ -44,7 +44,8 @@ def test_bulk_rows_that_are_not_json_name_the_row(emulator, client):
     rows = [{"email": "a@example.com"}, {"email": "b@example.com", "tags": {1, 2}}]
     with pytest.raises(E.InvalidInput) as info:
         client.import_subscribers_chunked(rows)
-    assert info.value.field == "subscribers[1]"
+    assert (info.value.field, info.value.reason) == ("subscribers[1].tags",
+                                                     "is not a JSON value (set)")
     with pytest.raises(TypeError):
         client.import_subscribers_chunked([42])
     assert emulator.requests() == []
@@ -58,7 +59,7 @@ def test_a_bad_dict_row_is_named_by_its_position_in_subscribers(emulator, client
     rows = [{"email": "a@example.com"}, {"email": "b@example.com", "deep": {"n": [1, 2**64]}}]
     with pytest.raises(E.InvalidInput) as err:
         client.import_subscribers_chunked(rows)
-    assert err.value.field == "subscribers[1]"
+    assert err.value.field == "subscribers[1].deep"
     assert f"the integer {2**64} does not fit in 64 bits" in err.value.reason
     # 2**64 - 1 and -2**63 are exact 64-bit integers, so they are sent.
     ok = client.import_subscribers_chunked([{"email": "c@example.com", "n": 2**64 - 1,
@@ -69,6 +70,66 @@ def test_a_bad_dict_row_is_named_by_its_position_in_subscribers(emulator, client
     with pytest.raises(E.InvalidInput) as err:
         client.import_subscribers_chunked_json('[{"email": 7}]')
     assert err.value.field == "rows_json[0].email"
+
+
+def test_shared_and_repeated_objects_are_sent_as_json_would_write_them(emulator, client):
+    # marshal writes an object used twice once and refers back to it: the rows must come out
+    # exactly as json.dumps would have written them.
+    shared = {"plan": "pro", "limits": [1, 2.5, None, True]}
+    row = {"email": "same@example.com", "meta": shared, 7: "int key", None: "none key"}
+    rows = [row, {"email": "other@example.com", "meta": shared, "t": ("a", "b")}, row]
+    report = client.import_subscribers_chunked(rows)
+    assert (report.records, report.accepted) == (3, 3)
+    (body,) = [json.loads(r["body"]) for r in emulator.requests()]
+    expected = json.loads(json.dumps(rows))
+    assert body["subscribers"] == [
+        {"email": r["email"], **{k: v for k, v in r.items() if k != "email"}} for r in expected]
+
+
+@pytest.mark.parametrize("value,field,reason", [
+    (b"raw", "subscribers[1].v", "is not a JSON value (bytes)"),
+    (float("nan"), "subscribers[1].v", "is not a finite number (NaN or infinity)"),
+    ("\ud800", "subscribers[1].v", "is not valid Unicode text (it holds a lone surrogate)"),
+    ({1.5: "x"}, "subscribers[1].v", "has a key that is not a string (an object marshal "
+                                     "version 4 does not write)"),
+    ([[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]] * 1, "subscribers[1].v", None),
+], ids=["bytes", "nan", "surrogate", "float-key", "nested-ok"])
+def test_values_json_cannot_hold_are_refused_before_sending(emulator, client, value, field,
+                                                            reason):
+    rows = [{"email": "a@example.com"}, {"email": "b@example.com", "v": value}]
+    if reason is None:
+        assert client.import_subscribers_chunked(rows).accepted == 2
+        return
+    with pytest.raises(E.InvalidInput) as info:
+        client.import_subscribers_chunked(rows)
+    assert (info.value.field, info.value.reason) == (field, reason)
+    assert emulator.requests() == []
+
+
+def test_a_circular_row_is_refused(emulator, client):
+    row = {"email": "a@example.com"}
+    row["self"] = row
+    with pytest.raises(E.InvalidInput) as info:
+        client.import_subscribers_chunked([row])
+    assert (info.value.field, info.value.reason) == ("subscribers[0].self",
+                                                     "holds a circular reference")
+    assert emulator.requests() == []
+
+
+def test_values_marshal_does_not_write_go_as_json(emulator, client):
+    import collections
+    import enum
+
+    class Plan(str, enum.Enum):
+        PRO = "pro"
+
+    rows = [collections.OrderedDict(email="a@example.com", plan=Plan.PRO)]
+    assert client.import_subscribers_chunked(rows).accepted == 1
+    (body,) = [json.loads(r["body"]) for r in emulator.requests()]
+    assert body["subscribers"] == [{"email": "a@example.com", "plan": "pro"}]
+    with pytest.raises(E.InvalidInput) as info:
+        client.import_subscribers_chunked([{"email": "b@example.com", "when": time}])
+    assert info.value.field == "subscribers[0]" and "is not JSON" in info.value.reason
 
 
 def test_other_chunked_helpers_take_iterables_of_dicts(client):

@@ -352,7 +352,7 @@ def test_integers_beyond_64_bits_are_refused_not_rounded(emulator, client):
     with pytest.raises(E.InvalidInput) as info:
         client.import_subscribers_chunked([{"email": "a@example.com"},
                                            {"email": "b@example.com", "n": -(2 ** 64)}])
-    assert info.value.field == "subscribers[1]"
+    assert info.value.field == "subscribers[1].n"
     # A long run of digits inside a string is just text.
     client.track(bento.Event(event_type="x", email="a@example.com",
                              details={"id": "1" * 40}))
