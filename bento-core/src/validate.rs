@@ -78,11 +78,16 @@ impl Field for ItemField<'_> {
 /// A pragmatic syntax check: one `@`, a non-empty local part of at most 64 bytes, a dotted
 /// domain of letters, digits and hyphens, no whitespace, at most 254 bytes in all.
 pub fn is_valid_email(email: &str) -> bool {
-    if email.len() > 254
-        || email
+    // In ASCII (nearly every address) whitespace and control characters are the bytes up to
+    // the space and DEL, and nothing is deceptive: one byte test instead of three per char.
+    let suspicious = if email.is_ascii() {
+        email.bytes().any(|b| b <= b' ' || b == 0x7f)
+    } else {
+        email
             .chars()
             .any(|c| c.is_whitespace() || c.is_control() || is_deceptive(c))
-    {
+    };
+    if email.len() > 254 || suspicious {
         return false;
     }
     let Some((local, domain)) = email.split_once('@') else {
@@ -312,6 +317,21 @@ pub(crate) fn keys<'a, V: 'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ascii_shortcut_agrees_with_the_char_rules() {
+        // Every ASCII character, in the local part and in the domain.
+        for b in 0u8..128 {
+            let c = char::from(b);
+            let refused = c.is_whitespace() || c.is_control() || is_deceptive(c);
+            for email in [format!("a{c}b@example.com"), format!("ab@exa{c}mple.com")] {
+                if refused {
+                    assert!(!is_valid_email(&email), "{b:#x}");
+                }
+            }
+            assert_eq!(b <= b' ' || b == 0x7f, refused, "{b:#x}");
+        }
+    }
 
     #[test]
     fn email_syntax() {
