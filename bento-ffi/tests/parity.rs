@@ -36,6 +36,11 @@ const FFI_ONLY: &[(&str, &str)] = &[
         "import_subscribers_chunked_json",
         "`import_subscribers_chunked` with the rows as one JSON text (the Python bulk path)",
     ),
+    (
+        "import_subscribers_chunked_marshal",
+        "`import_subscribers_chunked` with the rows as Python marshal data (the Python package's \
+         fast path for dict rows)",
+    ),
 ];
 
 /// Core names the FFI spells differently: `(core name, FFI method)`. None today; a rename
