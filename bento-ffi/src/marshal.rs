@@ -34,6 +34,8 @@ pub const MAX_BULK_MARSHAL_DATA: usize = 512 * 1024 * 1024;
 
 const FIELD: &str = "rows_marshal";
 const NOT_MARSHAL: &str = "is not Python marshal data (version 4) of a list of dicts";
+const CIRCULAR: &str = "holds a circular reference";
+const TOO_DEEP: &str = "is nested too deeply (over 128 levels)";
 /// serde_json's limit, kept here so a row reads the same either way.
 const MAX_DEPTH: u32 = 128;
 const FLAG_REF: u8 = 0x80;
@@ -52,10 +54,10 @@ pub struct MarshalData {
 const LENGTH: usize = 4;
 
 impl MarshalData {
-    /// From the bytes alone (tests).
-    #[cfg(test)]
+    /// From the bytes alone: copied behind their length, as uniffi passes them.
     pub(crate) fn new(data: &[u8]) -> Self {
-        let mut buffer = (data.len() as i32).to_be_bytes().to_vec();
+        let mut buffer = Vec::with_capacity(LENGTH + data.len());
+        buffer.extend_from_slice(&(data.len() as i32).to_be_bytes());
         buffer.extend_from_slice(data);
         MarshalData { buffer }
     }
@@ -71,9 +73,7 @@ unsafe impl uniffi::Lift<crate::UniFfiTag> for MarshalData {
     fn try_read(buf: &mut &[u8]) -> uniffi::Result<Self> {
         // Inside another value (not how it is used): copied out of the enclosing buffer.
         let data = <Vec<u8> as uniffi::Lift<crate::UniFfiTag>>::try_read(buf)?;
-        let mut buffer = (data.len() as i32).to_be_bytes().to_vec();
-        buffer.extend_from_slice(&data);
-        Ok(MarshalData { buffer })
+        Ok(MarshalData::new(&data))
     }
 
     fn try_lift(v: uniffi::RustBuffer) -> uniffi::Result<Self> {
@@ -356,9 +356,7 @@ impl Check<'_> {
             b')' => usize::from(self.r.u8()?),
             _ => return Err(Problem::malformed().into()),
         };
-        if flag {
-            self.refs.push(Remembered::Pending);
-        }
+        self.reserve(flag);
         let start = self.r.pos;
         for index in 0..count {
             self.row().map_err(|mut p| {
@@ -398,7 +396,7 @@ impl Check<'_> {
                     Remembered::Container {
                         row: true, size, ..
                     } => self.spend(size),
-                    Remembered::Pending => Err(Problem::data("holds a circular reference")),
+                    Remembered::Pending => Err(Problem::data(CIRCULAR)),
                     _ => Err(Problem::data(
                         "must be a dict (the same dict used as a row and inside a row)",
                     )),
@@ -406,10 +404,7 @@ impl Check<'_> {
             }
             _ => return Err(Problem::data("must be a dict")),
         }
-        let slot = flag.then(|| {
-            self.refs.push(Remembered::Pending);
-            self.refs.len() - 1
-        });
+        let slot = self.reserve(flag);
         let before = self.expanded;
         let mut email = false;
         let mut height = 0;
@@ -446,14 +441,7 @@ impl Check<'_> {
         if !email {
             return Err(at_key("email", Problem::data("is required")));
         }
-        if let Some(slot) = slot.and_then(|i| self.refs.get_mut(i)) {
-            *slot = Remembered::Container {
-                at,
-                height,
-                size: self.expanded - before,
-                row: true,
-            };
-        }
+        self.fill(slot, at, height, before, true);
         Ok(())
     }
 
@@ -503,10 +491,30 @@ impl Check<'_> {
         }
     }
 
+    /// A container's index, taken before its contents are read (they may refer to it).
+    fn reserve(&mut self, flag: bool) -> Option<usize> {
+        self.remember(flag, || Remembered::Pending);
+        flag.then(|| self.refs.len() - 1)
+    }
+
+    /// The container read from `at` once its contents are checked: what a reference to it
+    /// stands for (`before`: the expansion spent when it started).
+    fn fill(&mut self, slot: Option<usize>, at: usize, height: u32, before: usize, row: bool) {
+        let size = self.expanded - before;
+        if let Some(slot) = slot.and_then(|i| self.refs.get_mut(i)) {
+            *slot = Remembered::Container {
+                at,
+                height,
+                size,
+                row,
+            };
+        }
+    }
+
     /// Any JSON value at nesting `depth`.
     fn value(&mut self, depth: u32) -> Result<Checked, Problem> {
         if depth > MAX_DEPTH {
-            return Err(Problem::data("is nested too deeply (over 128 levels)"));
+            return Err(Problem::data(TOO_DEEP));
         }
         self.spend(VALUE_COST)?;
         let at = self.r.pos;
@@ -523,7 +531,7 @@ impl Check<'_> {
             }
             b'r' => {
                 return match self.reference()? {
-                    Remembered::Pending => Err(Problem::data("holds a circular reference")),
+                    Remembered::Pending => Err(Problem::data(CIRCULAR)),
                     Remembered::Str(range) => {
                         self.spend(range.len())?;
                         Ok(Checked::flat(Shape::Str))
@@ -531,7 +539,7 @@ impl Check<'_> {
                     Remembered::Number(_) => Ok(Checked::flat(Shape::Other)),
                     Remembered::Container { height, size, .. } => {
                         if depth + height > MAX_DEPTH {
-                            return Err(Problem::data("is nested too deeply (over 128 levels)"));
+                            return Err(Problem::data(TOO_DEEP));
                         }
                         self.spend(size)?;
                         Ok(Checked {
@@ -560,11 +568,7 @@ impl Check<'_> {
                 )));
             }
         };
-        // A container: remembered before its contents, which may refer to it.
-        let slot = flag.then(|| {
-            self.refs.push(Remembered::Pending);
-            self.refs.len() - 1
-        });
+        let slot = self.reserve(flag);
         let before = self.expanded;
         let mut height = 0;
         match count {
@@ -581,14 +585,7 @@ impl Check<'_> {
                 self.r.u8()?;
             }
         }
-        if let Some(slot) = slot.and_then(|i| self.refs.get_mut(i)) {
-            *slot = Remembered::Container {
-                at,
-                height,
-                size: self.expanded - before,
-                row: false,
-            };
-        }
+        self.fill(slot, at, height, before, false);
         Ok(Checked {
             shape: Shape::Other,
             height,

@@ -194,6 +194,13 @@ fn a_bad_row_names_its_index_and_key() {
         extra(&mut w);
         w.end().done()
     };
+    // The second row with its email, then `extra`.
+    let with_email = |extra: &dyn Fn(&mut W)| {
+        second(&|w| {
+            w.s("email", false).s("b@example.com", false);
+            extra(w);
+        })
+    };
     for (data, field, reason) in [
         (
             second(&|w| {
@@ -217,42 +224,29 @@ fn a_bad_row_names_its_index_and_key() {
             "is required",
         ),
         (
-            second(&|w| {
-                w.s("email", false)
-                    .s("b@example.com", false)
-                    .s("tags", false)
-                    .list(0, false);
+            with_email(&|w| {
+                w.s("tags", false).list(0, false);
             }),
             "rows_marshal[1].tags",
             "must be a string",
         ),
         (
-            second(&|w| {
-                w.s("email", false)
-                    .s("b@example.com", false)
-                    .s("raw", false)
-                    .code(b's', false)
-                    .i32(0);
+            with_email(&|w| {
+                w.s("raw", false).code(b's', false).i32(0);
             }),
             "rows_marshal[1].raw",
             "is not a JSON value (bytes)",
         ),
         (
-            second(&|w| {
-                w.s("email", false)
-                    .s("b@example.com", false)
-                    .s("set", false)
-                    .code(b'<', false)
-                    .i32(0);
+            with_email(&|w| {
+                w.s("set", false).code(b'<', false).i32(0);
             }),
             "rows_marshal[1].set",
             "is not a JSON value (set)",
         ),
         (
-            second(&|w| {
-                w.s("email", false)
-                    .s("b@example.com", false)
-                    .s("f", false)
+            with_email(&|w| {
+                w.s("f", false)
                     .code(b'g', false)
                     .raw(&f64::NAN.to_le_bytes());
             }),
@@ -260,22 +254,15 @@ fn a_bad_row_names_its_index_and_key() {
             "is not a finite number (NaN or infinity)",
         ),
         (
-            second(&|w| {
-                w.s("email", false)
-                    .s("b@example.com", false)
-                    .s("s", false)
-                    .u(&[0xed, 0xa0, 0x80]);
+            with_email(&|w| {
+                w.s("s", false).u(&[0xed, 0xa0, 0x80]);
             }),
             "rows_marshal[1].s",
             "is not valid Unicode text (it holds a lone surrogate)",
         ),
         (
-            second(&|w| {
-                w.s("email", false)
-                    .s("b@example.com", false)
-                    .code(b'g', false)
-                    .raw(&1.5f64.to_le_bytes())
-                    .int(1);
+            with_email(&|w| {
+                w.code(b'g', false).raw(&1.5f64.to_le_bytes()).int(1);
             }),
             "rows_marshal[1]",
             "has a key that is not a string (an object marshal version 4 does not write)",
