@@ -52,8 +52,13 @@ def run_once(cmd, env=None):
     return json.loads(line), (usage.ru_utime + usage.ru_stime) * 1000, wall, usage.ru_maxrss
 
 
-def measure(cmd, reps, env=None):
+def measure(cmd, reps, env=None, expect_accepted=None):
     runs = [run_once(cmd, env) for _ in range(reps)]
+    # A run that lost records did less work than the others: refuse its numbers.
+    for r in runs:
+        got = r[0].get("accepted")
+        if expect_accepted is not None and got is not None and got != expect_accepted:
+            sys.exit(f"bench: {cmd[0]} {' '.join(cmd[1:3])}: {got} of {expect_accepted} records accepted")
     keys = set(runs[0][0].keys())
     med = {k: statistics.median(r[0][k] for r in runs) for k in keys if isinstance(runs[0][0][k], (int, float))}
     spread = {k: (min(r[0][k] for r in runs), max(r[0][k] for r in runs)) for k in med}
@@ -129,7 +134,8 @@ def main():
                 if c is None:
                     continue
                 print(f"[{workload}] {name}", file=sys.stderr)
-                results[workload][name] = measure(c, args.reps if workload == "import" else max(3, args.reps // 2))
+                results[workload][name] = measure(c, args.reps if workload == "import" else max(3, args.reps // 2),
+                                                  expect_accepted=n if workload == "import" else None)
         # Streaming from a JSONL file through the helper's iterator.
         jsonl = TARGET / "bench-subscribers.jsonl"
         if not jsonl.exists() or args.quick:
@@ -139,7 +145,7 @@ def main():
                                         "tags": "imported,newsletter", "plan": ["free", "pro", "team"][i % 3],
                                         "company": f"Company {i % 997}", "signup_date": f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}",
                                         "score": i % 100, "vip": i % 10 == 0}) + "\n")
-        stream = measure([str(REL / "bench-client"), "async", "jsonl", url, "0", str(jsonl)], args.reps)
+        stream = measure([str(REL / "bench-client"), "async", "jsonl", url, "0", str(jsonl)], args.reps, expect_accepted=n_import)
         core = measure([str(REL / "bench-client"), "core", "core", url], 3)
         component_costs = None
         if (REL / "examples" / "bench-component").exists():
