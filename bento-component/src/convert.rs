@@ -19,7 +19,7 @@ use crate::bindings::exports::bentonow::bento::api as wit;
 /// formatted only when there is an error (names like `subscribers[41].custom-fields` built for
 /// every valid record were a measurable part of a 100,000-row import).
 pub trait ToCore<T> {
-    fn to_core(&self, field: &dyn Display) -> Result<T, Error>;
+    fn to_core(self, field: &dyn Display) -> Result<T, Error>;
 }
 
 /// A core output (or error) → its WIT record.
@@ -41,9 +41,9 @@ impl<A: ToWit<B>, B> ToWit<Option<B>> for Option<A> {
 }
 
 /// Converts a list, naming each element `name[i]`.
-pub fn list<W: ToCore<T>, T>(items: &[W], name: &str) -> Result<Vec<T>, Error> {
+pub fn list<W: ToCore<T>, T>(items: Vec<W>, name: &str) -> Result<Vec<T>, Error> {
     items
-        .iter()
+        .into_iter()
         .enumerate()
         .map(|(i, item)| item.to_core(&format_args!("{name}[{i}]")))
         .collect()
@@ -193,26 +193,26 @@ impl ToWit<wit::BentoError> for Error {
 
 impl ToCore<bento_core::Event> for wit::Event {
     #[inline(never)]
-    fn to_core(&self, field: &dyn Display) -> Result<bento_core::Event, Error> {
+    fn to_core(self, field: &dyn Display) -> Result<bento_core::Event, Error> {
         Ok(bento_core::Event {
-            event_type: self.event_type.clone(),
-            email: self.email.clone(),
+            event_type: self.event_type,
+            email: self.email,
             fields: parse_opt_object(&self.fields, &format_args!("{field}.fields"))?,
             details: parse_opt_object(&self.details, &format_args!("{field}.details"))?,
-            date: self.date.clone(),
+            date: self.date,
         })
     }
 }
 
 impl ToCore<bento_core::ImportSubscriberData> for wit::ImportSubscriber {
     #[inline(never)]
-    fn to_core(&self, field: &dyn Display) -> Result<bento_core::ImportSubscriberData, Error> {
+    fn to_core(self, field: &dyn Display) -> Result<bento_core::ImportSubscriberData, Error> {
         Ok(bento_core::ImportSubscriberData {
-            email: self.email.clone(),
-            first_name: self.first_name.clone(),
-            last_name: self.last_name.clone(),
-            tags: self.tags.clone(),
-            remove_tags: self.remove_tags.clone(),
+            email: self.email,
+            first_name: self.first_name,
+            last_name: self.last_name,
+            tags: self.tags,
+            remove_tags: self.remove_tags,
             custom_fields: parse_opt_object(
                 &self.custom_fields,
                 &format_args!("{field}.custom-fields"),
@@ -222,12 +222,36 @@ impl ToCore<bento_core::ImportSubscriberData> for wit::ImportSubscriber {
     }
 }
 
+/// Imports keep the custom fields as the host's text: the core checks it by the same rules as
+/// a parsed map and sends it as written (a map per row was half of a bulk import's CPU).
+impl ToCore<bento_core::ImportSubscriberText> for wit::ImportSubscriber {
+    #[inline(never)]
+    fn to_core(self, _field: &dyn Display) -> Result<bento_core::ImportSubscriberText, Error> {
+        let wit::ImportSubscriber {
+            email,
+            first_name,
+            last_name,
+            tags,
+            remove_tags,
+            custom_fields,
+        } = self;
+        Ok(bento_core::ImportSubscriberText {
+            email,
+            first_name,
+            last_name,
+            tags,
+            remove_tags,
+            custom_fields,
+        })
+    }
+}
+
 impl ToCore<bento_core::Command> for wit::Command {
     #[inline(never)]
-    fn to_core(&self, field: &dyn Display) -> Result<bento_core::Command, Error> {
+    fn to_core(self, field: &dyn Display) -> Result<bento_core::Command, Error> {
         use bento_core::Command as C;
         use wit::Command as W;
-        Ok(match self.clone() {
+        Ok(match self {
             W::AddTag(t) => C::AddTag {
                 email: t.email,
                 tag: t.tag,
@@ -259,30 +283,27 @@ impl ToCore<bento_core::Command> for wit::Command {
     }
 }
 
-fn date_range(r: &Option<wit::DateRange>) -> Option<bento_core::DateRange> {
-    r.as_ref().map(|r| bento_core::DateRange {
-        gt: r.gt.clone(),
-        lt: r.lt.clone(),
-    })
+fn date_range(r: Option<wit::DateRange>) -> Option<bento_core::DateRange> {
+    r.map(|r| bento_core::DateRange { gt: r.gt, lt: r.lt })
 }
 
 impl ToCore<bento_core::SearchSubscribers> for wit::SearchQuery {
     #[inline(never)]
-    fn to_core(&self, _field: &dyn Display) -> Result<bento_core::SearchSubscribers, Error> {
+    fn to_core(self, _field: &dyn Display) -> Result<bento_core::SearchSubscribers, Error> {
         Ok(bento_core::SearchSubscribers {
             page: self.page,
-            tags: self.tags.clone(),
-            created_at: date_range(&self.created_at),
-            updated_at: date_range(&self.updated_at),
-            last_event_at: date_range(&self.last_event_at),
-            unsubscribed_at: date_range(&self.unsubscribed_at),
+            tags: self.tags,
+            created_at: date_range(self.created_at),
+            updated_at: date_range(self.updated_at),
+            last_event_at: date_range(self.last_event_at),
+            unsubscribed_at: date_range(self.unsubscribed_at),
         })
     }
 }
 
 impl ToCore<bento_core::GetBroadcasts> for wit::BroadcastQuery {
     #[inline(never)]
-    fn to_core(&self, _field: &dyn Display) -> Result<bento_core::GetBroadcasts, Error> {
+    fn to_core(self, _field: &dyn Display) -> Result<bento_core::GetBroadcasts, Error> {
         use bento_core::BroadcastStatus as S;
         use wit::BroadcastStatus as W;
         Ok(bento_core::GetBroadcasts {
@@ -301,22 +322,22 @@ impl ToCore<bento_core::GetBroadcasts> for wit::BroadcastQuery {
 
 impl ToCore<bento_core::BroadcastData> for wit::BroadcastInput {
     #[inline(never)]
-    fn to_core(&self, _field: &dyn Display) -> Result<bento_core::BroadcastData, Error> {
+    fn to_core(self, _field: &dyn Display) -> Result<bento_core::BroadcastData, Error> {
         Ok(bento_core::BroadcastData {
-            name: self.name.clone(),
-            subject: self.subject.clone(),
-            content: self.content.clone(),
+            name: self.name,
+            subject: self.subject,
+            content: self.content,
             // The core's one mapping; a blank type is refused by its validation.
             broadcast_type: bento_core::BroadcastType::from(self.broadcast_type.as_str()),
             from: bento_core::BroadcastSender {
-                email: self.from_email.clone(),
-                name: self.from_name.clone(),
+                email: self.from_email,
+                name: self.from_name,
             },
-            inclusive_tags: self.inclusive_tags.clone(),
-            exclusive_tags: self.exclusive_tags.clone(),
-            segment_id: self.segment_id.clone(),
+            inclusive_tags: self.inclusive_tags,
+            exclusive_tags: self.exclusive_tags,
+            segment_id: self.segment_id,
             batch_size_per_hour: self.batch_size_per_hour,
-            send_at: self.send_at.clone(),
+            send_at: self.send_at,
             approved: self.approved,
         })
     }
@@ -324,12 +345,12 @@ impl ToCore<bento_core::BroadcastData> for wit::BroadcastInput {
 
 impl ToCore<bento_core::EmailData> for wit::Email {
     #[inline(never)]
-    fn to_core(&self, field: &dyn Display) -> Result<bento_core::EmailData, Error> {
+    fn to_core(self, field: &dyn Display) -> Result<bento_core::EmailData, Error> {
         Ok(bento_core::EmailData {
-            to: self.to.clone(),
-            from: self.from.clone(),
-            subject: self.subject.clone(),
-            html_body: self.html_body.clone(),
+            to: self.to,
+            from: self.from,
+            subject: self.subject,
+            html_body: self.html_body,
             transactional: self.transactional,
             personalizations: parse_opt_object(
                 &self.personalizations,
@@ -341,13 +362,13 @@ impl ToCore<bento_core::EmailData> for wit::Email {
 
 impl ToCore<bento_core::SequenceEmail> for wit::SequenceEmail {
     #[inline(never)]
-    fn to_core(&self, _field: &dyn Display) -> Result<bento_core::SequenceEmail, Error> {
+    fn to_core(self, _field: &dyn Display) -> Result<bento_core::SequenceEmail, Error> {
         use bento_core::DelayInterval as D;
         use wit::DelayInterval as W;
         Ok(bento_core::SequenceEmail {
-            subject: self.subject.clone(),
-            html: self.html.clone(),
-            inbox_snippet: self.inbox_snippet.clone(),
+            subject: self.subject,
+            html: self.html,
+            inbox_snippet: self.inbox_snippet,
             delay_interval: self.delay_interval.map(|d| match d {
                 W::Minutes => D::Minutes,
                 W::Hours => D::Hours,
@@ -355,10 +376,10 @@ impl ToCore<bento_core::SequenceEmail> for wit::SequenceEmail {
                 W::Months => D::Months,
             }),
             delay_interval_count: self.delay_interval_count,
-            editor_choice: self.editor_choice.clone(),
-            cc: self.cc.clone(),
-            bcc: self.bcc.clone(),
-            to: self.to.clone(),
+            editor_choice: self.editor_choice,
+            cc: self.cc,
+            bcc: self.bcc,
+            to: self.to,
         })
     }
 }
@@ -1056,7 +1077,7 @@ report_to_wit!(
     ImportReport,
     FailedImportChunk,
     PartialImportChunk,
-    bento_core::ImportSubscriberData
+    bento_core::ImportSubscriberText
 );
 report_to_wit!(
     TrackReport,
@@ -1112,11 +1133,11 @@ pub fn batch_report<T>(report: bento_core::BatchReport<T>) -> wit::BatchReport {
     }
 }
 
-/// A record of a failed chunk back as WIT (an empty custom-field map comes back as none).
-impl ToWit<wit::ImportSubscriber> for bento_core::ImportSubscriberData {
+/// A record of a failed chunk back as WIT, as the host gave it (its custom-fields text too).
+impl ToWit<wit::ImportSubscriber> for bento_core::ImportSubscriberText {
     #[inline(never)]
     fn to_wit(self) -> wit::ImportSubscriber {
-        let bento_core::ImportSubscriberData {
+        let bento_core::ImportSubscriberText {
             email,
             first_name,
             last_name,
@@ -1130,7 +1151,7 @@ impl ToWit<wit::ImportSubscriber> for bento_core::ImportSubscriberData {
             last_name,
             tags,
             remove_tags,
-            custom_fields: (!custom_fields.is_empty()).then(|| json(&custom_fields)),
+            custom_fields,
         }
     }
 }

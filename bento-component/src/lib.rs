@@ -101,7 +101,7 @@ impl Client {
         W: ToCore<C::Item>,
     {
         let options = convert::chunk_options(options)?;
-        let items = convert::list(&items, name)?;
+        let items = convert::list(items, name)?;
         driver::run_chunked::<_, C>(self, &self.config, items, &options, None)
     }
 }
@@ -115,7 +115,7 @@ impl wit::GuestClient for Client {
     }
 
     fn track_events(&self, events: Vec<wit::Event>) -> WitResult<wit::BatchResult> {
-        self.call(convert::list(&events, "events").map(bento_core::TrackEvents::new))
+        self.call(convert::list(events, "events").map(bento_core::TrackEvents::new))
     }
 
     fn track(&self, event: wit::Event) -> WitResult<wit::BatchResult> {
@@ -131,7 +131,7 @@ impl wit::GuestClient for Client {
         subscribers: Vec<wit::ImportSubscriber>,
     ) -> WitResult<wit::BatchResult> {
         self.call(
-            convert::list(&subscribers, "subscribers").map(bento_core::ImportSubscribers::new),
+            convert::list(subscribers, "subscribers").map(bento_core::ImportSubscribersText::new),
         )
     }
 
@@ -149,7 +149,7 @@ impl wit::GuestClient for Client {
 
     fn subscriber_command(&self, commands: Vec<wit::Command>) -> WitResult<wit::BatchResult> {
         self.call(
-            convert::list::<_, bento_core::Command>(&commands, "commands")
+            convert::list::<_, bento_core::Command>(commands, "commands")
                 .and_then(bento_core::SubscriberCommands::new),
         )
     }
@@ -190,12 +190,12 @@ impl wit::GuestClient for Client {
         &self,
         broadcasts: Vec<wit::BroadcastInput>,
     ) -> WitResult<wit::BroadcastCreateResult> {
-        self.call(convert::list(&broadcasts, "broadcasts").map(bento_core::CreateBroadcasts::new))
+        self.call(convert::list(broadcasts, "broadcasts").map(bento_core::CreateBroadcasts::new))
     }
 
     fn send_emails(&self, emails: Vec<wit::Email>) -> WitResult<wit::BatchResult> {
         self.call(
-            convert::list(&emails, "emails")
+            convert::list(emails, "emails")
                 .and_then(bento_core::EmailBatch::new)
                 .map(bento_core::SendEmails::new),
         )
@@ -328,7 +328,7 @@ impl wit::GuestClient for Client {
         subscribers: Vec<wit::ImportSubscriber>,
         options: wit::ChunkOptions,
     ) -> WitResult<wit::ImportReport> {
-        self.chunked::<bento_core::ImportSubscribers, _>(subscribers, &options, "subscribers")
+        self.chunked::<bento_core::ImportSubscribersText, _>(subscribers, &options, "subscribers")
             .map(ToWit::to_wit)
             .map_err(|e| e.to_wit())
     }

@@ -21,7 +21,7 @@ pub struct Run<C: Chunked> {
 impl<C: Chunked> Run<C> {
     fn new<W: ToCore<C::Item>>(
         client: &Client,
-        items: &[W],
+        items: Vec<W>,
         options: &wit::ChunkOptions,
         name: &str,
     ) -> Result<Self, wit::BentoError> {
@@ -70,7 +70,7 @@ fn progress_to_wit(p: Progress) -> wit::Progress {
 }
 
 /// `import-run`.
-pub struct ImportRun(Run<bento_core::ImportSubscribers>);
+pub struct ImportRun(Run<bento_core::ImportSubscribersText>);
 /// `track-run`.
 pub struct TrackRun(Run<bento_core::TrackEvents>);
 
@@ -80,7 +80,7 @@ impl wit::GuestImportRun for ImportRun {
         subscribers: Vec<wit::ImportSubscriber>,
         options: wit::ChunkOptions,
     ) -> Result<ImportRun, wit::BentoError> {
-        Run::new(client.get(), &subscribers, &options, "subscribers").map(ImportRun)
+        Run::new(client.get(), subscribers, &options, "subscribers").map(ImportRun)
     }
     fn next(&self) -> Option<wit::Progress> {
         self.0.next()
@@ -96,7 +96,7 @@ impl wit::GuestTrackRun for TrackRun {
         events: Vec<wit::Event>,
         options: wit::ChunkOptions,
     ) -> Result<TrackRun, wit::BentoError> {
-        Run::new(client.get(), &events, &options, "events").map(TrackRun)
+        Run::new(client.get(), events, &options, "events").map(TrackRun)
     }
     fn next(&self) -> Option<wit::Progress> {
         self.0.next()

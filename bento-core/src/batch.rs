@@ -30,7 +30,9 @@ use crate::events::{Event, TrackEvents};
 use crate::model::BatchResult;
 use crate::operation::Operation;
 use crate::retry::Idempotency;
-use crate::subscribers::{ImportSubscriberData, ImportSubscribers};
+use crate::subscribers::{
+    ImportSubscriberData, ImportSubscriberText, ImportSubscribers, ImportSubscribersText,
+};
 use crate::validate::limits;
 
 /// A batch operation that can be built from a chunk of records and taken apart again.
@@ -112,6 +114,13 @@ macro_rules! chunked {
 chunked!(
     ImportSubscribers,
     ImportSubscriberData,
+    limits::SUBSCRIBERS,
+    subscribers,
+    BatchResult
+);
+chunked!(
+    ImportSubscribersText,
+    ImportSubscriberText,
     limits::SUBSCRIBERS,
     subscribers,
     BatchResult

@@ -156,8 +156,8 @@ pub use stats::{
     AdsStats, GetAdsStats, GetReportStats, GetSegmentStats, GetSiteStats, ReportStats, SiteStats,
 };
 pub use subscribers::{
-    CreateSubscriber, FindSubscriber, ImportSubscriberData, ImportSubscribers, Subscriber,
-    SubscriberAttributes,
+    CreateSubscriber, FindSubscriber, ImportSubscriberData, ImportSubscriberText,
+    ImportSubscribers, ImportSubscribersText, Subscriber, SubscriberAttributes,
 };
 pub use tags::{CreateTag, DeleteTag, DeleteTagResult, GetTags, Tag, TagAttributes};
 pub use templates::{EmailTemplate, GetEmailTemplate, UpdateEmailTemplate};

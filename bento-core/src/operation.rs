@@ -612,9 +612,15 @@ impl RequestSpec {
         Ok(self.query_opt("page", page))
     }
 
-    pub(crate) fn json(mut self, body: &impl Serialize) -> Result<Self, Error> {
+    pub(crate) fn json(self, body: &impl Serialize) -> Result<Self, Error> {
         let bytes = serde_json::to_vec(body)
             .map_err(|e| Error::invalid("body", format!("cannot be serialized as JSON: {e}")))?;
+        self.json_bytes(bytes)
+    }
+
+    /// A JSON body written by the operation itself (one that splices JSON text it checked),
+    /// under the same size limit as [`RequestSpec::json`].
+    pub(crate) fn json_bytes(mut self, bytes: Vec<u8>) -> Result<Self, Error> {
         if bytes.len() > crate::validate::limits::MAX_REQUEST_BYTES {
             return Err(Error::invalid(
                 "body",

@@ -71,7 +71,13 @@ pub(crate) struct ItemField<'a> {
 
 impl Field for ItemField<'_> {
     fn name(&self) -> String {
-        format!("{}[{}].{}", self.item.list, self.item.index, self.leaf)
+        self.to_string()
+    }
+}
+
+impl std::fmt::Display for ItemField<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}[{}].{}", self.item.list, self.item.index, self.leaf)
     }
 }
 
@@ -307,9 +313,15 @@ pub(crate) fn keys<'a, V: 'a>(
     map: impl IntoIterator<Item = (&'a String, V)>,
 ) -> Result<(), Error> {
     for (k, _) in map {
-        if k.trim().is_empty() {
-            return Err(Error::invalid(field.name(), "keys must not be blank"));
-        }
+        key(&field, k)?;
+    }
+    Ok(())
+}
+
+/// One key of a map of free-form values ([`keys`]; JSON object text checked key by key).
+pub(crate) fn key(field: &impl Field, key: &str) -> Result<(), Error> {
+    if key.trim().is_empty() {
+        return Err(Error::invalid(field.name(), "keys must not be blank"));
     }
     Ok(())
 }

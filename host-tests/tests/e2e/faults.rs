@@ -247,8 +247,13 @@ fn a_failed_chunk_returns_exactly_its_records() {
             .exact_path("/batch/subscribers")
             .once(),
     );
+    // Custom fields as the host wrote them (spaces, member order): given back as written.
     let rows: Vec<_> = (0..25)
-        .map(|i| import_row(&format!("chunk{i}@example.com")))
+        .map(|i| {
+            let mut row = import_row(&format!("chunk{i}@example.com"));
+            row.custom_fields = Some(format!(" {{ \"z\" : {i}, \"a\":\"x\" }}\n"));
+            row
+        })
         .collect();
     let report = call!(
         t,
