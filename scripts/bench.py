@@ -86,6 +86,11 @@ class Surfaces:
         component = REL / "examples" / "bench-component"
         if component.exists():
             self.table["component in wasmtime"] = lambda w, n: [str(component), w, url, str(n)]
+            # A server embedding the component calls it async on its own runtime (one thread
+            # for guest, wasi:http host and connection); the sync host above blocks on
+            # wasmtime-wasi's runtime at every poll (cross-thread wake-ups per call).
+            self.table["component in wasmtime, async host"] = (
+                lambda w, n: [str(component), "small-async", url, str(n)] if w == "small" else None)
         py = ROOT / "target" / "bench-venv" / "bin" / "python"
         if py.exists():
             script = str(ROOT / "bento-bench" / "python" / "bench.py")

@@ -4,6 +4,9 @@
 //!   import, 4 instances from one compiled component on 4 threads (the component is
 //!   single-threaded), each importing a quarter, chunks of 1000.
 //! - `bench-component small <base_url> [N]`: one event N times on one instance.
+//! - `bench-component small-async <base_url> [N]`: the same through wasmtime's async support
+//!   on one current-thread tokio runtime (`host_tests::async_host`), as a server that embeds
+//!   the component would call it.
 //! - `bench-component costs <base_url> [N]`: size, compile, deserialize, instantiate, memory
 //!   per instance, N instances.
 //!
@@ -68,12 +71,15 @@ fn main() -> wasmtime::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let (mode, url) = match (args.get(1), args.get(2)) {
         (Some(m), Some(u)) => (m.as_str(), u.as_str()),
-        _ => wasmtime::bail!("usage: bench-component <import|small|costs> <base_url> [N]"),
+        _ => wasmtime::bail!(
+            "usage: bench-component <import|small|small-async|costs> <base_url> [N]"
+        ),
     };
     let n: Option<usize> = args.get(3).and_then(|v| v.parse().ok());
     match mode {
         "import" => import(url, n.unwrap_or(100_000)),
         "small" => small(url, n.unwrap_or(10_000)),
+        "small-async" => small_async(url, n.unwrap_or(10_000)),
         "costs" => costs(n.unwrap_or(1_000)),
         _ => wasmtime::bail!("unknown mode {mode}"),
     }
@@ -164,6 +170,67 @@ fn small(url: &str, n: usize) -> wasmtime::Result<()> {
                       "p50_us": p50, "p99_us": p99, "cpu_us_per_call": cpu * 1e3 / n as f64 });
     println!("{out}");
     Ok(())
+}
+
+fn small_async(url: &str, n: usize) -> wasmtime::Result<()> {
+    use host_tests::async_host::{AsyncHost, api as async_api};
+    let engine = wasmtime::Engine::default();
+    let component = Component::from_file(&engine, wasm())?;
+    let host = AsyncHost::new(engine, &component)?.with_keep_alive(KeepAlive::new(1));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let mut instance = host.instantiate().await?;
+        let api::Config { publishable_key, secret_key, site_uuid, base_url, .. } = config(url);
+        let config = async_api::Config {
+            publishable_key,
+            secret_key,
+            site_uuid,
+            base_url,
+            user_agent: None,
+            timeout_ms: None,
+            connect_timeout_ms: None,
+            max_response_bytes: None,
+            deadline_ms: None,
+            retry: Some(async_api::RetrySettings {
+                max_retries: 0,
+                base_delay_ms: 500,
+                max_delay_ms: 30_000,
+                max_retry_after_ms: 60_000,
+                retry_server_errors: true,
+                retry_transport_errors: true,
+            }),
+        };
+        let client = instance
+            .client(&config)
+            .await?
+            .map_err(|e| wasmtime::format_err!("{e:?}"))?;
+        let details = json!({ "url": "/pricing" }).to_string();
+        let mut lat = Vec::with_capacity(n);
+        let (cpu0, t0) = (cpu_ms(), Instant::now());
+        for i in 0..n {
+            let event = async_api::Event {
+                event_type: "$pageView".into(),
+                email: format!("user{i:07}@example.com"),
+                fields: None,
+                details: Some(details.clone()),
+                date: None,
+            };
+            let t = Instant::now();
+            instance
+                .track(client, &event)
+                .await?
+                .map_err(|e| wasmtime::format_err!("{e:?}"))?;
+            lat.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+        let cpu = cpu_ms() - cpu0;
+        let (p50, p99) = percentiles(lat);
+        let out = json!({ "loop_cpu_ms": cpu, "loop_wall_ms": t0.elapsed().as_secs_f64() * 1e3, "peak_rss_kib": peak_rss_kib(),
+                          "p50_us": p50, "p99_us": p99, "cpu_us_per_call": cpu * 1e3 / n as f64 });
+        println!("{out}");
+        Ok(())
+    })
 }
 
 fn costs(instances: usize) -> wasmtime::Result<()> {

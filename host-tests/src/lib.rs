@@ -33,6 +33,7 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
+pub mod async_host;
 mod keep_alive;
 pub use keep_alive::KeepAlive;
 pub mod proxy;
@@ -84,6 +85,21 @@ pub struct Ctx {
     /// `None`: wasmtime-wasi-http's default (a new connection per request).
     keep_alive: Option<KeepAlive>,
     stderr: MemoryOutputPipe,
+}
+
+impl Ctx {
+    /// A fresh context: no environment, files or sockets; stderr captured.
+    fn new(keep_alive: Option<KeepAlive>) -> Ctx {
+        let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
+        let wasi = WasiCtx::builder().stderr(stderr.clone()).build();
+        Ctx {
+            table: ResourceTable::new(),
+            wasi,
+            http: WasiHttpCtx::new(),
+            keep_alive,
+            stderr,
+        }
+    }
 }
 
 impl WasiView for Ctx {
@@ -169,16 +185,7 @@ impl Host {
     /// A fresh instance in a fresh store. The guest gets no environment, no files and no
     /// sockets (outgoing HTTP goes through wasi:http); its stderr is captured.
     pub fn instantiate(&self) -> wasmtime::Result<Instance> {
-        let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
-        let wasi = WasiCtx::builder().stderr(stderr.clone()).build();
-        let ctx = Ctx {
-            table: ResourceTable::new(),
-            wasi,
-            http: WasiHttpCtx::new(),
-            keep_alive: self.keep_alive.clone(),
-            stderr,
-        };
-        let mut store = Store::new(&self.engine, ctx);
+        let mut store = Store::new(&self.engine, Ctx::new(self.keep_alive.clone()));
         let bento = self.pre.instantiate(&mut store)?;
         Ok(Instance { store, bento })
     }

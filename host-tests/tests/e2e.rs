@@ -4,6 +4,8 @@
 //! instance and its own emulator. A trap anywhere is a test failure (`no trap`): the component
 //! must answer every input and every response with a value or a `bento-error`.
 
+#[path = "e2e/async_host.rs"]
+mod async_host;
 #[path = "e2e/calls.rs"]
 mod calls;
 #[path = "e2e/faults.rs"]
