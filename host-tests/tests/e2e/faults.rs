@@ -331,3 +331,39 @@ fn retries_and_errors_write_nothing_to_stderr() {
     ));
     assert_eq!(t.instance.stderr(), "", "the component wrote to stderr");
 }
+
+#[test]
+fn a_server_that_never_reads_the_body_is_a_timeout_not_a_hang() {
+    // Accepts the connection and never reads from it: once the socket buffers are full the
+    // body cannot go out, and the call must end at its timeout (the guest waits on the
+    // stream within its deadline; the host's first-byte timeout may end it first).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        let held = listener.accept();
+        std::thread::sleep(std::time::Duration::from_secs(8));
+        drop(held);
+    });
+    let mut t = Setup::with(|c| {
+        c.base_url = Some(format!("http://{addr}/api/v1"));
+        c.retry = Some(fast_retries(0));
+        c.timeout_ms = Some(500);
+    });
+    // About 8 MB of body: more than loopback buffers take from a server that does not read.
+    let blob = "x".repeat(8_000);
+    let rows: Vec<_> = (0..1000)
+        .map(|i| {
+            let mut row = import_row(&format!("big{i}@example.com"));
+            row.custom_fields = Some(format!("{{\"blob\":\"{blob}\"}}"));
+            row
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let err = call!(t, call_import_subscribers, &rows).unwrap_err();
+    assert!(matches!(err, BentoError::Timeout(_)), "{err:?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
