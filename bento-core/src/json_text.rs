@@ -118,18 +118,58 @@ struct Scan<'k> {
     key: &'k mut dyn FnMut(&str) -> Result<(), Error>,
     /// The first key refused (the scan goes on: a syntax error later in the text wins).
     refused: Option<Error>,
-    /// A float anywhere (serde_json reads an integer beyond 64 bits as one).
+    /// A float in the object as a map would hold it (serde_json reads an integer beyond 64
+    /// bits as one): [`object`] scans the text only then, and so does [`check_object`].
     has_float: bool,
 }
 
 /// The top-level value: `None` for an object, else what it is instead.
 struct Top<'a, 'k>(&'a mut Scan<'k>);
-/// Any value inside the object.
-struct Member<'a, 'k>(&'a mut Scan<'k>);
+/// Any value inside the object: whether it holds a float.
+struct Member;
 /// A top-level member name, handed to the key check.
 struct Key<'a, 'k>(&'a mut Scan<'k>);
-/// A nested member name: read as a string (so escapes are checked), nothing more.
+/// A nested member name: read as a string (so escapes are checked).
 struct NestedKey;
+
+/// A member name as read: borrowed from the text unless it had escapes.
+enum Name<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl Name<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Name::Borrowed(s) => s,
+            Name::Owned(s) => s,
+        }
+    }
+}
+
+/// The members of one object that hold a float, as a map keeps them: a later member of the
+/// same name replaces an earlier one (`{"a":1e400,"a":2}` holds none, as in [`object`]).
+/// Empty, and never allocated, for objects without floats.
+#[derive(Default)]
+struct Floats(Vec<String>);
+
+impl Floats {
+    fn member(&mut self, name: &Name<'_>, float: bool) {
+        let name = name.as_str();
+        match self.0.iter().position(|k| k == name) {
+            Some(i) if !float => {
+                self.0.swap_remove(i);
+            }
+            Some(_) => {}
+            None if float => self.0.push(name.to_owned()),
+            None => {}
+        }
+    }
+
+    fn any(&self) -> bool {
+        !self.0.is_empty()
+    }
+}
 
 impl<'de> serde::de::DeserializeSeed<'de> for Top<'_, '_> {
     type Value = Option<&'static str>;
@@ -144,13 +184,16 @@ impl<'de> serde::de::Visitor<'de> for Top<'_, '_> {
         f.write_str("a JSON object")
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_key_seed(Key(self.0))?.is_some() {
-            map.next_value_seed(Member(self.0))?;
+        let mut floats = Floats::default();
+        while let Some(name) = map.next_key_seed(Key(self.0))? {
+            let float = map.next_value_seed(Member)?;
+            floats.member(&name, float);
         }
+        self.0.has_float = floats.any();
         Ok(None)
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element_seed(Member(self.0))?.is_some() {}
+        while seq.next_element_seed(Member)?.is_some() {}
         Ok(Some("an array"))
     }
     fn visit_unit<E>(self) -> Result<Self::Value, E> {
@@ -173,83 +216,81 @@ impl<'de> serde::de::Visitor<'de> for Top<'_, '_> {
     }
 }
 
-impl<'de> serde::de::DeserializeSeed<'de> for Member<'_, '_> {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+impl<'de> serde::de::DeserializeSeed<'de> for Member {
+    type Value = bool;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for Member<'_, '_> {
-    type Value = ();
+impl<'de> serde::de::Visitor<'de> for Member {
+    type Value = bool;
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("a JSON value")
     }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while map.next_key_seed(NestedKey)?.is_some() {
-            map.next_value_seed(Member(self.0))?;
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        let mut floats = Floats::default();
+        while let Some(name) = map.next_key_seed(NestedKey)? {
+            let float = map.next_value_seed(Member)?;
+            floats.member(&name, float);
         }
-        Ok(())
+        Ok(floats.any())
     }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element_seed(Member(self.0))?.is_some() {}
-        Ok(())
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+        let mut float = false;
+        while let Some(f) = seq.next_element_seed(Member)? {
+            float |= f;
+        }
+        Ok(float)
     }
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
+    fn visit_unit<E>(self) -> Result<bool, E> {
+        Ok(false)
     }
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        Ok(())
+    fn visit_bool<E>(self, _: bool) -> Result<bool, E> {
+        Ok(false)
     }
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        Ok(())
+    fn visit_i64<E>(self, _: i64) -> Result<bool, E> {
+        Ok(false)
     }
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        Ok(())
+    fn visit_u64<E>(self, _: u64) -> Result<bool, E> {
+        Ok(false)
     }
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        self.0.has_float = true;
-        Ok(())
+    fn visit_f64<E>(self, _: f64) -> Result<bool, E> {
+        Ok(true)
     }
-    fn visit_str<E>(self, _: &str) -> Result<(), E> {
-        Ok(())
+    fn visit_str<E>(self, _: &str) -> Result<bool, E> {
+        Ok(false)
     }
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for Key<'_, '_> {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for Key<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a member name")
-    }
-    fn visit_str<E>(self, key: &str) -> Result<(), E> {
+    type Value = Name<'de>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Name<'de>, D::Error> {
+        let name = d.deserialize_str(NestedKey)?;
         if self.0.refused.is_none() {
-            self.0.refused = (self.0.key)(key).err();
+            self.0.refused = (self.0.key)(name.as_str()).err();
         }
-        Ok(())
+        Ok(name)
     }
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for NestedKey {
-    type Value = ();
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+    type Value = Name<'de>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Name<'de>, D::Error> {
         d.deserialize_str(self)
     }
 }
 
 impl<'de> serde::de::Visitor<'de> for NestedKey {
-    type Value = ();
+    type Value = Name<'de>;
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("a member name")
     }
-    fn visit_str<E>(self, _: &str) -> Result<(), E> {
-        Ok(())
+    fn visit_borrowed_str<E>(self, name: &'de str) -> Result<Name<'de>, E> {
+        Ok(Name::Borrowed(name))
+    }
+    fn visit_str<E>(self, name: &str) -> Result<Name<'de>, E> {
+        Ok(Name::Owned(name.to_owned()))
     }
 }
 
