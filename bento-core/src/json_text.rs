@@ -6,6 +6,7 @@
 //! would be sent as `1.1805916207174113e21`), so a text holding one is refused, naming the field
 //! and the integer ([`oversized_integer`]).
 
+use std::borrow::Cow;
 use std::fmt::Display;
 
 use serde_json::Value;
@@ -77,23 +78,21 @@ pub fn check_object(
 ) -> Result<(), Error> {
     use serde::de::DeserializeSeed;
     check_size(field, text)?;
-    let mut scan = Scan {
-        key,
-        refused: None,
-        has_float: false,
-    };
+    let mut scan = Scan { key, refused: None };
     let mut de = serde_json::Deserializer::from_slice(text.as_bytes());
-    let kind = Top(&mut scan)
+    let top = Top(&mut scan)
         .deserialize(&mut de)
-        .and_then(|kind| de.end().map(|()| kind))
+        .and_then(|top| de.end().map(|()| top))
         .map_err(|e| not_json(field, &e))?;
-    if let Some(kind) = kind {
-        return Err(Error::invalid(
+    let has_float = top.map_err(|kind| {
+        Error::invalid(
             field.to_string(),
             format!("must be a JSON object, not {kind}"),
-        ));
-    }
-    if scan.has_float {
+        )
+    })?;
+    // A float in the object as a map would hold it (serde_json reads an integer beyond 64
+    // bits as one): `object` scans the text only then, and so does this.
+    if has_float {
         exact(field, text)?;
     }
     scan.refused.map_or(Ok(()), Err)
@@ -118,34 +117,15 @@ struct Scan<'k> {
     key: &'k mut dyn FnMut(&str) -> Result<(), Error>,
     /// The first key refused (the scan goes on: a syntax error later in the text wins).
     refused: Option<Error>,
-    /// A float in the object as a map would hold it (serde_json reads an integer beyond 64
-    /// bits as one): [`object`] scans the text only then, and so does [`check_object`].
-    has_float: bool,
 }
 
-/// The top-level value: `None` for an object, else what it is instead.
+/// The top-level value: for an object, whether it holds a float; else what it is instead.
 struct Top<'a, 'k>(&'a mut Scan<'k>);
 /// Any value inside the object: whether it holds a float.
 struct Member;
-/// A top-level member name, handed to the key check.
-struct Key<'a, 'k>(&'a mut Scan<'k>);
-/// A nested member name: read as a string (so escapes are checked).
-struct NestedKey;
-
-/// A member name as read: borrowed from the text unless it had escapes.
-enum Name<'de> {
-    Borrowed(&'de str),
-    Owned(String),
-}
-
-impl Name<'_> {
-    fn as_str(&self) -> &str {
-        match self {
-            Name::Borrowed(s) => s,
-            Name::Owned(s) => s,
-        }
-    }
-}
+/// A member name: read as a string (so escapes are checked), borrowed from the text unless
+/// it had escapes.
+struct NameSeed;
 
 /// The members of one object that hold a float, as a map keeps them: a later member of the
 /// same name replaces an earlier one (`{"a":1e400,"a":2}` holds none, as in [`object`]).
@@ -154,8 +134,7 @@ impl Name<'_> {
 struct Floats(Vec<String>);
 
 impl Floats {
-    fn member(&mut self, name: &Name<'_>, float: bool) {
-        let name = name.as_str();
+    fn member(&mut self, name: &str, float: bool) {
         match self.0.iter().position(|k| k == name) {
             Some(i) if !float => {
                 self.0.swap_remove(i);
@@ -171,48 +150,62 @@ impl Floats {
     }
 }
 
+/// Whether the members of `map` hold a float, as a map keeps them; `on_name` sees each name.
+fn object_floats<'de, A: serde::de::MapAccess<'de>>(
+    mut map: A,
+    on_name: &mut dyn FnMut(&str),
+) -> Result<bool, A::Error> {
+    let mut floats = Floats::default();
+    while let Some(name) = map.next_key_seed(NameSeed)? {
+        on_name(&name);
+        let float = map.next_value_seed(Member)?;
+        floats.member(&name, float);
+    }
+    Ok(floats.any())
+}
+
 impl<'de> serde::de::DeserializeSeed<'de> for Top<'_, '_> {
-    type Value = Option<&'static str>;
+    type Value = Result<bool, &'static str>;
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_any(self)
     }
 }
 
 impl<'de> serde::de::Visitor<'de> for Top<'_, '_> {
-    type Value = Option<&'static str>;
+    type Value = Result<bool, &'static str>;
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("a JSON object")
     }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut floats = Floats::default();
-        while let Some(name) = map.next_key_seed(Key(self.0))? {
-            let float = map.next_value_seed(Member)?;
-            floats.member(&name, float);
-        }
-        self.0.has_float = floats.any();
-        Ok(None)
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let scan = self.0;
+        let floats = object_floats(map, &mut |name| {
+            if scan.refused.is_none() {
+                scan.refused = (scan.key)(name).err();
+            }
+        })?;
+        Ok(Ok(floats))
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         while seq.next_element_seed(Member)?.is_some() {}
-        Ok(Some("an array"))
+        Ok(Err("an array"))
     }
     fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Some("null"))
+        Ok(Err("null"))
     }
     fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Some("a boolean"))
+        Ok(Err("a boolean"))
     }
     fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Some("a number"))
+        Ok(Err("a number"))
     }
     fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Some("a number"))
+        Ok(Err("a number"))
     }
     fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Some("a number"))
+        Ok(Err("a number"))
     }
     fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(Some("a string"))
+        Ok(Err("a string"))
     }
 }
 
@@ -228,13 +221,8 @@ impl<'de> serde::de::Visitor<'de> for Member {
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("a JSON value")
     }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
-        let mut floats = Floats::default();
-        while let Some(name) = map.next_key_seed(NestedKey)? {
-            let float = map.next_value_seed(Member)?;
-            floats.member(&name, float);
-        }
-        Ok(floats.any())
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<bool, A::Error> {
+        object_floats(map, &mut |_| {})
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
         let mut float = false;
@@ -263,34 +251,23 @@ impl<'de> serde::de::Visitor<'de> for Member {
     }
 }
 
-impl<'de> serde::de::DeserializeSeed<'de> for Key<'_, '_> {
-    type Value = Name<'de>;
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Name<'de>, D::Error> {
-        let name = d.deserialize_str(NestedKey)?;
-        if self.0.refused.is_none() {
-            self.0.refused = (self.0.key)(name.as_str()).err();
-        }
-        Ok(name)
-    }
-}
-
-impl<'de> serde::de::DeserializeSeed<'de> for NestedKey {
-    type Value = Name<'de>;
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Name<'de>, D::Error> {
+impl<'de> serde::de::DeserializeSeed<'de> for NameSeed {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Cow<'de, str>, D::Error> {
         d.deserialize_str(self)
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for NestedKey {
-    type Value = Name<'de>;
+impl<'de> serde::de::Visitor<'de> for NameSeed {
+    type Value = Cow<'de, str>;
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("a member name")
     }
-    fn visit_borrowed_str<E>(self, name: &'de str) -> Result<Name<'de>, E> {
-        Ok(Name::Borrowed(name))
+    fn visit_borrowed_str<E>(self, name: &'de str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Borrowed(name))
     }
-    fn visit_str<E>(self, name: &str) -> Result<Name<'de>, E> {
-        Ok(Name::Owned(name.to_owned()))
+    fn visit_str<E>(self, name: &str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(name.to_owned()))
     }
 }
 

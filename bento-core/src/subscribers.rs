@@ -457,14 +457,20 @@ mod tests {
 
     #[test]
     fn a_text_row_with_one_custom_field_is_byte_for_byte_the_map_row() {
+        // Every named field, so the hand-written order is held to the derived one.
         let text = ImportSubscribersText::new([ImportSubscriberText {
             email: "bob@example.com".into(),
+            first_name: Some("Bob \"B\" \u{e9}".into()),
+            last_name: Some("Lee".into()),
             tags: Some("x".into()),
+            remove_tags: Some("y".into()),
             custom_fields: Some(r#" {"plan":"pro"} "#.into()),
-            ..Default::default()
         }]);
         let mut data = ImportSubscriberData::new("bob@example.com");
+        data.first_name = Some("Bob \"B\" \u{e9}".into());
+        data.last_name = Some("Lee".into());
         data.tags = Some("x".into());
+        data.remove_tags = Some("y".into());
         data.custom_fields.insert("plan".into(), json!("pro"));
         let cfg = config();
         assert_eq!(

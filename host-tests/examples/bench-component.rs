@@ -164,12 +164,17 @@ fn small(url: &str, n: usize) -> wasmtime::Result<()> {
             .map_err(|e| wasmtime::format_err!("{e:?}"))?;
         lat.push(t.elapsed().as_secs_f64() * 1e6);
     }
-    let cpu = cpu_ms() - cpu0;
+    print_small(lat, cpu0, t0);
+    Ok(())
+}
+
+/// The small-call result line: loop CPU and wall time, latencies, CPU per call.
+fn print_small(lat: Vec<f64>, cpu0: f64, t0: Instant) {
+    let (n, cpu) = (lat.len(), cpu_ms() - cpu0);
     let (p50, p99) = percentiles(lat);
     let out = json!({ "loop_cpu_ms": cpu, "loop_wall_ms": t0.elapsed().as_secs_f64() * 1e3, "peak_rss_kib": peak_rss_kib(),
                       "p50_us": p50, "p99_us": p99, "cpu_us_per_call": cpu * 1e3 / n as f64 });
     println!("{out}");
-    Ok(())
 }
 
 fn small_async(url: &str, n: usize) -> wasmtime::Result<()> {
@@ -182,7 +187,13 @@ fn small_async(url: &str, n: usize) -> wasmtime::Result<()> {
         .build()?;
     runtime.block_on(async {
         let mut instance = host.instantiate().await?;
-        let api::Config { publishable_key, secret_key, site_uuid, base_url, .. } = config(url);
+        let api::Config {
+            publishable_key,
+            secret_key,
+            site_uuid,
+            base_url,
+            ..
+        } = config(url);
         let config = async_api::Config {
             publishable_key,
             secret_key,
@@ -224,11 +235,7 @@ fn small_async(url: &str, n: usize) -> wasmtime::Result<()> {
                 .map_err(|e| wasmtime::format_err!("{e:?}"))?;
             lat.push(t.elapsed().as_secs_f64() * 1e6);
         }
-        let cpu = cpu_ms() - cpu0;
-        let (p50, p99) = percentiles(lat);
-        let out = json!({ "loop_cpu_ms": cpu, "loop_wall_ms": t0.elapsed().as_secs_f64() * 1e3, "peak_rss_kib": peak_rss_kib(),
-                          "p50_us": p50, "p99_us": p99, "cpu_us_per_call": cpu * 1e3 / n as f64 });
-        println!("{out}");
+        print_small(lat, cpu0, t0);
         Ok(())
     })
 }
