@@ -223,7 +223,7 @@ impl IntoCommand for CommandData {
                     key: String,
                     value: Value,
                 }
-                let kv: KeyValue = serde_json::from_slice(query.as_bytes()).map_err(|_| {
+                let kv: KeyValue = crate::objects::from_slice(query.as_bytes()).map_err(|_| {
                     Error::invalid(
                         "command.query",
                         r#"add_field needs a JSON object {"key": .., "value": ..}; use Command::AddField"#,

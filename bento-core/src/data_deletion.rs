@@ -34,7 +34,7 @@ operation! {
     decode(status, body) {
         // The 202's body is undocumented: keep whatever JSON came, or null.
         let _ = status;
-        Ok(serde_json::from_slice(body).unwrap_or(serde_json::Value::Null))
+        Ok(crate::objects::from_slice(body).unwrap_or(serde_json::Value::Null))
     }
 }
 

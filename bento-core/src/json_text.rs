@@ -23,7 +23,7 @@ pub fn value(field: &dyn Display, text: &str) -> Result<Value, Error> {
     check_size(field, text)?;
     // `from_slice`, as everywhere in the core: one serde_json reader type (a `from_str` links
     // a second copy of the parser, ~10 KB in the component).
-    let value = serde_json::from_slice(text.as_bytes()).map_err(|e| not_json(field, &e))?;
+    let value = crate::objects::from_slice(text.as_bytes()).map_err(|e| not_json(field, &e))?;
     if has_float(&value) {
         exact(field, text)?;
     }

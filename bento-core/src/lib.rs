@@ -81,6 +81,7 @@ mod config;
 mod error;
 mod methods;
 mod model;
+mod objects;
 mod operation;
 mod retry;
 #[cfg(test)]

@@ -50,13 +50,13 @@ pub fn json_object_from_str(text: &str) -> Result<JsonMap, JsonObjectError> {
     // `from_slice` rather than `from_str`, here and wherever the crate parses text: responses
     // are bytes, and one reader type means one copy of serde_json's parser in the component
     // (a second, `StrRead`, costs ~10 KB there).
-    match serde_json::from_slice::<JsonMap>(text.as_bytes()) {
+    match crate::objects::from_slice::<JsonMap>(text.as_bytes()) {
         Ok(map) => Ok(map),
         // A type error stops at the first token (the `[` of a broken array too): parse it
         // again, on this error path only, to tell broken text from a well-formed non-object
         // (fuzz finding F5, FUZZING.md).
         Err(e) if e.classify() == serde_json::error::Category::Data => {
-            match serde_json::from_slice::<Value>(text.as_bytes()) {
+            match crate::objects::from_slice::<Value>(text.as_bytes()) {
                 Ok(Value::Object(map)) => Ok(map.into_iter().collect()),
                 Ok(Value::Null) => Err(JsonObjectError::NotAnObject("null")),
                 Ok(Value::Bool(_)) => Err(JsonObjectError::NotAnObject("a boolean")),

@@ -448,7 +448,7 @@ impl ErrorBody {
             field_errors: Vec::new(),
             snippet: None,
         };
-        match serde_json::from_slice::<serde_json::Value>(body) {
+        match crate::objects::from_slice::<serde_json::Value>(body) {
             Ok(serde_json::Value::Object(map)) => {
                 parsed.message = ["error", "message"].iter().find_map(|k| match map.get(*k) {
                     Some(serde_json::Value::String(s)) => Some(s.clone()),
@@ -718,7 +718,7 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
     status: StatusCode,
     body: &[u8],
 ) -> Result<T, Error> {
-    serde_json::from_slice(body).map_err(|e| Error::Decode {
+    crate::objects::from_slice(body).map_err(|e| Error::Decode {
         status: status.as_u16(),
         request_id: None,
         // serde_json quotes the offending value in full (a 15 MB string would make a 15 MB
