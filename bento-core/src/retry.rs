@@ -200,8 +200,11 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    // Some servers send fractional seconds; accept them, but never negative or NaN.
-    if let Ok(secs) = value.parse::<f64>() {
+    // Some servers send fractional seconds; accept them (a JSON number: `1.5`, `2e1`), but
+    // never negative, NaN or infinite. Read by serde_json's number parser, which decoding
+    // links anyway: core's `f64::from_str` is a second float parser with its own tables
+    // (~9 KB in the component).
+    if let Ok(secs) = crate::objects::from_slice::<f64>(value.as_bytes()) {
         return Duration::try_from_secs_f64(secs).ok();
     }
     let when = httpdate::parse_http_date(value).ok()?;
@@ -262,6 +265,15 @@ mod tests {
             parse_retry_after("1.5", now),
             Some(Duration::from_millis(1500))
         );
+        assert_eq!(
+            parse_retry_after(" 2.5e1 ", now),
+            Some(Duration::from_secs(25))
+        );
+        for refused in [
+            "-1.5", "NaN", "inf", "1e400", "1.5x", "\"1\"", "[1]", "null",
+        ] {
+            assert_eq!(parse_retry_after(refused, now), None, "{refused}");
+        }
     }
 
     #[test]

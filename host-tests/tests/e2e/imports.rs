@@ -114,10 +114,12 @@ fn exports_only_the_api() {
 /// the WIT converters out of line (one copy shared by the exports that use a type): 756,666.
 /// Lowered to 710,000 when responses were decoded with every struct read as an object only
 /// (`bento_core`'s `objects`: no struct's positional `visit_seq`, 48.6 KB) and the component's
-/// own crate was built at opt-level "z" (20.7 KB): 695,504.
+/// own crate was built at opt-level "z" (20.7 KB): 695,504; to 690,000 when `Retry-After`'s
+/// fractional seconds were read by serde_json's number parser (core's `f64::from_str` and its
+/// tables, 17.3 KB): 678,170.
 #[test]
 fn the_component_stays_within_its_size_budget() {
-    const BUDGET: u64 = 710_000;
+    const BUDGET: u64 = 690_000;
     let size = std::fs::metadata(host_tests::COMPONENT_WASM)
         .expect("the component built by build.rs")
         .len();
