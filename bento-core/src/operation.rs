@@ -441,6 +441,28 @@ struct ErrorBody {
     snippet: Option<String>,
 }
 
+/// `{"field": .., "message": ..}` (either may be missing; `field` may be null), redacted; `None`
+/// for any other shape. Read from the parsed value, as `FieldError`'s serde rules would read
+/// it from an object: a second `Deserialize` instantiation, for `Value`, was ~2 KB of the
+/// component for this one use.
+fn field_error(item: &serde_json::Value) -> Option<FieldError> {
+    use serde_json::Value;
+    let Value::Object(map) = item else {
+        return None;
+    };
+    let field = match map.get("field") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(f)) => Some(redact(f)),
+        Some(_) => return None,
+    };
+    let message = match map.get("message") {
+        None => String::new(),
+        Some(Value::String(m)) => redact(m),
+        Some(_) => return None,
+    };
+    Some(FieldError { field, message })
+}
+
 impl ErrorBody {
     fn parse(body: &[u8]) -> ErrorBody {
         let mut parsed = ErrorBody {
@@ -463,16 +485,10 @@ impl ErrorBody {
                                 field: None,
                                 message: redact(s),
                             },
-                            other => serde_json::from_value::<FieldError>(other.clone())
-                                .map(|mut fe| {
-                                    fe.field = fe.field.map(|f| redact(&f));
-                                    fe.message = redact(&fe.message);
-                                    fe
-                                })
-                                .unwrap_or(FieldError {
-                                    field: None,
-                                    message: redact(&other.to_string()),
-                                }),
+                            other => field_error(other).unwrap_or_else(|| FieldError {
+                                field: None,
+                                message: redact(&other.to_string()),
+                            }),
                         })
                         .collect();
                 }
@@ -899,6 +915,36 @@ mod tests {
         assert_eq!(request_id(r.headers()).as_deref(), Some("req-1"));
         let r = response(500, &[("cf-ray", "ray-1")], "");
         assert_eq!(request_id(r.headers()).as_deref(), Some("ray-1"));
+    }
+
+    #[test]
+    fn field_errors_are_read_as_serde_would_read_them_from_an_object() {
+        // Every shape but an object with a string (or null or missing) `field` and a string
+        // (or missing) `message` keeps its whole text; a positional array is not read.
+        let parsed = ErrorBody::parse(
+            br#"{"errors":[{"field":"email","message":"jane@acme.io is bad"},{"message":"m"},
+              {"field":null},{"field":1,"message":"m"},{"message":null},["email","positional"],
+              7,"plain jane@acme.io",{"field":"f","message":"m","extra":[1]}]}"#,
+        );
+        let got: Vec<(Option<&str>, &str)> = parsed
+            .field_errors
+            .iter()
+            .map(|e| (e.field.as_deref(), e.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some("email"), "<email> is bad"),
+                (None, "m"),
+                (None, ""),
+                (None, r#"{"field":1,"message":"m"}"#),
+                (None, r#"{"message":null}"#),
+                (None, r#"["email","positional"]"#),
+                (None, "7"),
+                (None, "plain <email>"),
+                (Some("f"), "m"),
+            ]
+        );
     }
 
     #[test]
