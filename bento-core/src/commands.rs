@@ -171,10 +171,16 @@ impl Serialize for Command {
             Command::AddTag { tag, .. }
             | Command::AddTagViaEvent { tag, .. }
             | Command::RemoveTag { tag, .. } => map.serialize_entry("query", tag.trim())?,
-            Command::AddField { key, value, .. } => map.serialize_entry(
-                "query",
-                &serde_json::json!({ "key": key.trim(), "value": value }),
-            )?,
+            Command::AddField { key, value, .. } => {
+                // Written as it is read back (`KeyValue` below), not through a `json!` value.
+                #[derive(Serialize)]
+                struct KeyValue<'a> {
+                    key: &'a str,
+                    value: &'a Value,
+                }
+                let key = key.trim();
+                map.serialize_entry("query", &KeyValue { key, value })?
+            }
             Command::RemoveField { key, .. } => map.serialize_entry("query", key.trim())?,
             Command::ChangeEmail { new_email, .. } => {
                 map.serialize_entry("query", new_email.trim())?

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::model::{JsonMap, nullable};
-use crate::operation::{RequestSpec, decode_json, operation};
+use crate::operation::{Member, RequestSpec, decode_json, operation};
 use crate::validate;
 
 /// Input of [`ValidateEmail`], as the guide writes it.
@@ -129,7 +129,7 @@ operation! {
     request(self, config) {
         validate::not_blank("content", &self.content)?;
         RequestSpec::post("/experimental/content_moderation")
-            .json(&serde_json::json!({ "content": self.content }))?
+            .json(&Member("content", &self.content))?
             .build(config)
     }
     decode(status, body) { decode_json(status, body) }
@@ -165,7 +165,7 @@ operation! {
     request(self, config) {
         validate::not_blank("name", &self.name)?;
         RequestSpec::post("/experimental/gender")
-            .json(&serde_json::json!({ "name": self.name.trim() }))?
+            .json(&Member("name", self.name.trim()))?
             .build(config)
     }
     decode(status, body) { decode_json(status, body) }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Resource, nullable};
-use crate::operation::{RequestSpec, decode_created, decode_list, operation};
+use crate::operation::{Member, RequestSpec, decode_created, decode_list, operation};
 use crate::validate;
 
 /// A field definition (`type: "visitors-fields"`).
@@ -62,7 +62,7 @@ operation! {
     request(self, config) {
         validate::not_blank("key", &self.key)?;
         RequestSpec::post("/fetch/fields")
-            .json(&serde_json::json!({ "field": { "key": self.key.trim() } }))?
+            .json(&Member("field", &Member("key", self.key.trim())))?
             .build(config)
     }
     decode(status, body) { decode_created(status, body) }

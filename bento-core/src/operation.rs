@@ -575,6 +575,21 @@ fn strip_tags(text: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // Request building, shared by every API module.
 
+/// A one-member JSON object, `{"name": value}`, for request bodies: serialized straight into
+/// the body. `serde_json::json!` builds a `Value` (a map per level) and serializes that, and
+/// a struct put in it is serialized twice over, into the `Value` first: a second `Serialize`
+/// instantiation per type in the component.
+pub(crate) struct Member<'a, T: ?Sized>(pub(crate) &'static str, pub(crate) &'a T);
+
+impl<T: Serialize + ?Sized> Serialize for Member<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(1))?;
+        map.serialize_entry(self.0, self.1)?;
+        map.end()
+    }
+}
+
 /// A request under construction: method, path below the base URL, query, body.
 #[derive(Debug)]
 pub(crate) struct RequestSpec {

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Resource, nullable, opt_string_or_number};
-use crate::operation::{RequestSpec, decode_created, decode_list, operation, path_segment};
+use crate::operation::{Member, RequestSpec, decode_created, decode_list, operation, path_segment};
 use crate::templates::EmailTemplate;
 use crate::validate;
 
@@ -152,7 +152,7 @@ operation! {
         validate::not_blank("email_template.subject", &self.email.subject)?;
         validate::not_blank("email_template.html", &self.email.html)?;
         RequestSpec::post(format!("/fetch/sequences/{id}/emails/templates"))
-            .json(&serde_json::json!({ "email_template": self.email }))?
+            .json(&Member("email_template", &self.email))?
             .build(config)
     }
     decode(status, body) { decode_created(status, body) }

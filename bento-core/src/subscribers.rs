@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::model::{BatchResult, JsonMap, Resource, nullable};
-use crate::operation::{RequestSpec, decode_created, decode_data, decode_json, operation};
+use crate::operation::{Member, RequestSpec, decode_created, decode_data, decode_json, operation};
 use crate::validate::{self, Field, Item, limits};
 
 /// A subscriber (`type: "visitors"`).
@@ -319,7 +319,7 @@ operation! {
     request(self, config) {
         validate::email("email", &self.email)?;
         RequestSpec::post("/fetch/subscribers")
-            .json(&serde_json::json!({ "subscriber": { "email": self.email.trim() } }))?
+            .json(&Member("subscriber", &Member("email", self.email.trim())))?
             .build(config)
     }
     decode(status, body) { decode_created(status, body) }

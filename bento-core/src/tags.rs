@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Resource, nullable};
 use crate::operation::{
-    RequestSpec, decode_created, decode_json, decode_list, operation, path_segment,
+    Member, RequestSpec, decode_created, decode_json, decode_list, operation, path_segment,
 };
 use crate::validate;
 
@@ -64,7 +64,7 @@ operation! {
     request(self, config) {
         validate::not_blank("name", &self.name)?;
         RequestSpec::post("/fetch/tags")
-            .json(&serde_json::json!({ "tag": { "name": self.name.trim() } }))?
+            .json(&Member("tag", &Member("name", self.name.trim())))?
             .build(config)
     }
     decode(status, body) { decode_created(status, body) }
@@ -104,7 +104,7 @@ operation! {
         let id = path_segment("id", &self.id)?;
         validate::not_blank("name", &self.name)?;
         RequestSpec::new(http::Method::DELETE, format!("/fetch/tags/{id}"))
-            .json(&serde_json::json!({ "tag": { "name": self.name.trim() } }))?
+            .json(&Member("tag", &Member("name", self.name.trim())))?
             .build(config)
     }
     decode(status, body) { decode_json(status, body) }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::model::{Resource, nullable};
-use crate::operation::{RequestSpec, decode_created, decode_data, operation, path_segment};
+use crate::operation::{Member, RequestSpec, decode_created, decode_data, operation, path_segment};
 
 /// An email template (`type: "email_templates"`).
 pub type EmailTemplate = Resource<EmailTemplateAttributes>;
@@ -101,7 +101,7 @@ operation! {
             return Err(Error::invalid("email_template", "needs a non-blank subject or html"));
         }
         RequestSpec::new(http::Method::PATCH, format!("/fetch/emails/templates/{id}"))
-            .json(&serde_json::json!({ "email_template": Patch { subject, html } }))?
+            .json(&Member("email_template", &Patch { subject, html }))?
             .build(config)
     }
     decode(status, body) { decode_created(status, body) }
