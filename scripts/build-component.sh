@@ -15,7 +15,7 @@
 #
 # Each is built for wasm32-unknown-unknown with profile release-small, linked by rustc's
 # wasm-component-ld (.cargo/config.toml) but stopped before componentizing
-# (--skip-wit-component), shrunk by `wasm-opt -Oz` (binaryen), made a component by
+# (--skip-wit-component), shrunk by `wasm-opt` (binaryen; -Oz, flatten + rereloop, -Oz), made a component by
 # `wasm-tools component new` (the component-type sections wit-bindgen embeds say what it
 # imports and exports) and stripped of its debug names (`wasm-tools strip --all`).
 # `--opt-level z` overrides the profile's opt-level "s": smaller, slower (README, "Size").
@@ -61,13 +61,16 @@ mkdir -p "$out"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# build PACKAGE STEM: core module -> wasm-opt -Oz -> component, into $out/STEM.wasm.
+# build PACKAGE STEM: core module -> wasm-opt -> component, into $out/STEM.wasm.
 build() {
   local package="$1" stem="$2"
   "$cargo" rustc -q -p "$package" --target "$target" --profile "$profile" "${opt_level[@]}" \
     -- -C link-arg=--skip-wit-component
   cp "$target_dir/$target/$profile/$stem.wasm" "$work/$stem.core.wasm"
-  wasm-opt -Oz "${wasm_opt_features[@]}" "$work/$stem.core.wasm" -o "$work/$stem.opt.wasm"
+  # -Oz, then the control flow flattened and re-built by the relooper, then -Oz again: 3.9 KB
+  # smaller than -Oz alone, with no change in the import benchmark (README, "Size").
+  wasm-opt -Oz --flatten --rereloop -Oz "${wasm_opt_features[@]}" "$work/$stem.core.wasm" \
+    -o "$work/$stem.opt.wasm"
   wasm-tools component new "$work/$stem.opt.wasm" -o "$work/$stem.component.wasm"
   wasm-tools strip --all "$work/$stem.component.wasm" -o "$out/$stem.wasm"
   wasm-tools validate "$out/$stem.wasm"

@@ -125,13 +125,13 @@ pub fn config(c: wit::Config) -> Result<bento_core::Config, Error> {
     b.build()
 }
 
-impl ToWit<wit::BentoError> for Error {
-    // One copy for all 43 exports (each would otherwise inline its own). The core flattens
+impl ToWit<wit::ErrorDetails> for Error {
+    // One copy for all exports and reports (each would otherwise inline its own). The core flattens
     // its non-exhaustive error once (`FlatError`); this match on the exhaustive class is the
     // whole mapping, so a new class is a compile error here.
     #[inline(never)]
-    fn to_wit(self) -> wit::BentoError {
-        use wit::BentoError as B;
+    fn to_wit(self) -> wit::ErrorDetails {
+        use wit::ErrorDetails as B;
         let FlatError {
             class,
             field,
@@ -984,7 +984,7 @@ impl ToWit<wit::Delivery> for bento_core::Delivery {
 /// A failed chunk's parts, its records still the core's (shared by the three report types).
 fn failed_parts<T>(
     chunk: bento_core::FailedChunk<T>,
-) -> (u32, u32, wit::BentoError, wit::Delivery, bool, Vec<T>) {
+) -> (u32, u32, wit::ErrorDetails, wit::Delivery, bool, Vec<T>) {
     let safe = chunk.safe_to_resend();
     let bento_core::FailedChunk {
         index,
@@ -1173,5 +1173,23 @@ impl ToWit<wit::Event> for bento_core::Event {
             details: opt_json(details),
             date,
         }
+    }
+}
+
+/// The `bento-error` resource: the core's error, converted to its WIT details when they are
+/// asked for (one conversion, shared with the reports', instead of one per export's answer).
+pub struct ErrorResource(Error);
+
+impl wit::GuestBentoError for ErrorResource {
+    fn details(&self) -> wit::ErrorDetails {
+        self.0.clone().to_wit()
+    }
+}
+
+impl ToWit<wit::BentoError> for Error {
+    // One copy for every export.
+    #[inline(never)]
+    fn to_wit(self) -> wit::BentoError {
+        wit::BentoError::new(ErrorResource(self))
     }
 }

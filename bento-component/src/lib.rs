@@ -33,6 +33,7 @@ impl wit::Guest for Component {
     type Client = Client;
     type ImportRun = runs::ImportRun;
     type TrackRun = runs::TrackRun;
+    type BentoError = convert::ErrorResource;
 }
 
 /// The `client` resource: a validated configuration.

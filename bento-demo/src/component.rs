@@ -42,12 +42,17 @@ impl Wasm {
             &api::GuestClient<'_>,
             &mut wasmtime::Store<host_tests::Ctx>,
             ResourceAny,
-        ) -> wasmtime::Result<Result<T, api::BentoError>>,
+        ) -> wasmtime::Result<Result<T, ResourceAny>>,
         show: impl FnOnce(T) -> String,
     ) {
         let client = self.client;
         let started = Instant::now();
-        let outcome = match self.instance.call(|api, store| call(api, store, client)) {
+        // An error is a `bento-error` resource: `answer` reads its details and drops it.
+        let answer = self
+            .instance
+            .call(|api, store| call(api, store, client))
+            .and_then(|answer| self.instance.answer(answer));
+        let outcome = match answer {
             Ok(Ok(v)) => Ok(show(v)),
             Ok(Err(e)) => Err(format!("{e:?}")),
             Err(trap) => Err(format!("trap: {trap}")),

@@ -41,12 +41,13 @@ fn main() -> wasmtime::Result<()> {
     })?;
     println!("track: {tracked:?}");
 
-    match instance
-        .call(|api, store| api.call_find_subscriber(store, client, "embed@example.com"))?
-    {
+    // An error is a `bento-error` resource: `answer` reads its details and drops it.
+    let found =
+        instance.call(|api, store| api.call_find_subscriber(store, client, "embed@example.com"))?;
+    match instance.answer(found)? {
         Ok(Some(subscriber)) => println!("found {} ({})", subscriber.email, subscriber.uuid),
         Ok(None) => println!("not visible yet"),
-        Err(api::BentoError::RateLimited(e)) => println!(
+        Err(api::ErrorDetails::RateLimited(e)) => println!(
             "rate limited, retry after {:?} ms (request id {:?})",
             e.retry_after_ms, e.request_id
         ),

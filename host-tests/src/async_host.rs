@@ -81,9 +81,10 @@ impl AsyncInstance {
     pub async fn client(
         &mut self,
         config: &api::Config,
-    ) -> wasmtime::Result<Result<ResourceAny, api::BentoError>> {
+    ) -> wasmtime::Result<Result<ResourceAny, api::ErrorDetails>> {
         let api = self.bento.bentonow_bento_api().client();
-        api.call_constructor(&mut self.store, config).await
+        let answer = api.call_constructor(&mut self.store, config).await?;
+        self.details(answer).await
     }
 
     /// `track` on `client`.
@@ -91,17 +92,35 @@ impl AsyncInstance {
         &mut self,
         client: ResourceAny,
         event: &api::Event,
-    ) -> wasmtime::Result<Result<api::BatchResult, api::BentoError>> {
+    ) -> wasmtime::Result<Result<api::BatchResult, api::ErrorDetails>> {
         let api = self.bento.bentonow_bento_api().client();
-        api.call_track(&mut self.store, client, event).await
+        let answer = api.call_track(&mut self.store, client, event).await?;
+        self.details(answer).await
     }
 
     /// `get-tags` on `client`.
     pub async fn get_tags(
         &mut self,
         client: ResourceAny,
-    ) -> wasmtime::Result<Result<Vec<api::Tag>, api::BentoError>> {
+    ) -> wasmtime::Result<Result<Vec<api::Tag>, api::ErrorDetails>> {
         let api = self.bento.bentonow_bento_api().client();
-        api.call_get_tags(&mut self.store, client).await
+        let answer = api.call_get_tags(&mut self.store, client).await?;
+        self.details(answer).await
+    }
+
+    /// An answer with its `bento-error` read (`details`) and dropped.
+    async fn details<T>(
+        &mut self,
+        answer: Result<T, ResourceAny>,
+    ) -> wasmtime::Result<Result<T, api::ErrorDetails>> {
+        match answer {
+            Ok(value) => Ok(Ok(value)),
+            Err(error) => {
+                let api = self.bento.bentonow_bento_api().bento_error();
+                let details = api.call_details(&mut self.store, error).await?;
+                error.resource_drop_async(&mut self.store).await?;
+                Ok(Err(details))
+            }
+        }
     }
 }

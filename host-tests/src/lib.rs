@@ -199,13 +199,25 @@ pub struct Instance {
 
 impl Instance {
     /// Creates a `client` resource. The outer `Result` is a trap, the inner one the
-    /// component's answer (`invalid-input` for a bad config).
+    /// component's answer (`invalid-input` for a bad config), its error read and dropped.
     pub fn client(
         &mut self,
         config: &api::Config,
-    ) -> wasmtime::Result<Result<ResourceAny, api::BentoError>> {
+    ) -> wasmtime::Result<Result<ResourceAny, api::ErrorDetails>> {
         let api = self.bento.bentonow_bento_api().client();
-        api.call_constructor(&mut self.store, config)
+        let answer = api.call_constructor(&mut self.store, config)?;
+        self.answer(answer)
+    }
+
+    /// A call's answer with its `bento-error` read and dropped ([`Instance::error_details`]).
+    pub fn answer<T>(
+        &mut self,
+        answer: Result<T, ResourceAny>,
+    ) -> wasmtime::Result<Result<T, api::ErrorDetails>> {
+        match answer {
+            Ok(value) => Ok(Ok(value)),
+            Err(error) => Ok(Err(self.error_details(error)?)),
+        }
     }
 
     /// Calls the `client` interface: `instance.call(|api, store| api.call_get_tags(store, c))`.
@@ -228,6 +240,19 @@ impl Instance {
     /// Drops a `client` resource.
     pub fn drop_client(&mut self, client: ResourceAny) -> wasmtime::Result<()> {
         client.resource_drop(&mut self.store)
+    }
+
+    /// Reads a `bento-error` (what every fallible function returns) and drops it: its
+    /// `details`, the typed variant. A host that keeps an instance alive drops every error it
+    /// gets, as here, or the handles stay in the instance's table until the instance ends.
+    pub fn error_details(&mut self, error: ResourceAny) -> wasmtime::Result<api::ErrorDetails> {
+        let details = self
+            .bento
+            .bentonow_bento_api()
+            .bento_error()
+            .call_details(&mut self.store, error)?;
+        error.resource_drop(&mut self.store)?;
+        Ok(details)
     }
 
     /// What the guest wrote to stderr so far.

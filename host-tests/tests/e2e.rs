@@ -56,7 +56,8 @@ pub fn host() -> &'static Host {
     })
 }
 
-/// Calls a `client` method and fails the test on a trap.
+/// Calls a `client` method and fails the test on a trap; an error comes back as its details
+/// (the `bento-error` read and dropped).
 #[macro_export]
 macro_rules! call {
     ($t:expr, $method:ident $(, $arg:expr)* $(,)?) => {{
@@ -65,7 +66,8 @@ macro_rules! call {
             .instance
             .call(|api, store| api.$method(store, client $(, $arg)*));
         match result {
-            Ok(answer) => answer,
+            Ok(Ok(answer)) => Ok(answer),
+            Ok(Err(error)) => Err($t.instance.error_details(error).expect("error details")),
             Err(trap) => panic!(
                 "{} trapped: {trap:?}\nguest stderr:\n{}",
                 stringify!($method),

@@ -35,13 +35,15 @@ async function state() {
   return response.json();
 }
 
-/** Runs `f`, which must throw a ComponentError; returns its payload. */
+/** Runs `f`, which must throw a ComponentError; returns its payload's details (the
+ * `bento-error` resource's `details()`: `{tag, val}`). */
 function bentoError(f) {
   try {
     f();
   } catch (e) {
     assert.equal(e.constructor.name, 'ComponentError', `not a ComponentError: ${e}`);
-    return e.payload;
+    assert.equal(e.payload.constructor.name, 'BentoError', `not a bento-error: ${e.payload}`);
+    return e.payload.details();
   }
   assert.fail('expected a bento-error');
 }

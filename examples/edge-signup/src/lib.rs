@@ -113,12 +113,12 @@ fn route(request: IncomingRequest) -> Result<Value, Reject> {
 /// The two Bento calls: the `$subscribe` event (which creates the subscriber), then the tag.
 fn sign_up(signup: &Signup) -> Result<Value, Reject> {
     // A bad or missing setting is the deployment's fault, not the caller's: 500.
-    let client = api::Client::new(&config()).map_err(|e| match e {
-        api::BentoError::InvalidInput(e) => Reject(
+    let client = api::Client::new(&config()).map_err(|e| match e.details() {
+        api::ErrorDetails::InvalidInput(e) => Reject(
             500,
             json!({ "error": "the app's Bento settings are invalid", "field": e.field }),
         ),
-        other => bento_error(other),
+        other => from_details(other),
     })?;
     let fields = signup
         .name
@@ -169,21 +169,26 @@ fn config() -> api::Config {
 /// 422 for input the component refused before sending anything; 502 for everything that
 /// went wrong on the way to or at the Bento API. No key and no email in the answer.
 fn bento_error(e: api::BentoError) -> Reject {
-    match e {
-        api::BentoError::InvalidInput(e) => Reject(
+    // `details` reads the error resource; it is dropped here, with `e`.
+    from_details(e.details())
+}
+
+fn from_details(details: api::ErrorDetails) -> Reject {
+    match details {
+        api::ErrorDetails::InvalidInput(e) => Reject(
             422,
             json!({ "error": "invalid input", "field": e.field, "reason": e.reason }),
         ),
-        api::BentoError::Unauthorized(_) => error(502, "bento: unauthorized (check the keys)"),
-        api::BentoError::RateLimited(_) => error(502, "bento: rate limited"),
-        api::BentoError::ApiStatus(e) => Reject(
+        api::ErrorDetails::Unauthorized(_) => error(502, "bento: unauthorized (check the keys)"),
+        api::ErrorDetails::RateLimited(_) => error(502, "bento: rate limited"),
+        api::ErrorDetails::ApiStatus(e) => Reject(
             502,
             json!({ "error": "bento: error status", "status": e.status }),
         ),
-        api::BentoError::AuthorNotAuthorized(_) => error(502, "bento: author not authorized"),
-        api::BentoError::Transport(_) => error(502, "bento: transport error"),
-        api::BentoError::Timeout(_) => error(502, "bento: timeout"),
-        api::BentoError::Decode(_) => error(502, "bento: unreadable response"),
+        api::ErrorDetails::AuthorNotAuthorized(_) => error(502, "bento: author not authorized"),
+        api::ErrorDetails::Transport(_) => error(502, "bento: transport error"),
+        api::ErrorDetails::Timeout(_) => error(502, "bento: timeout"),
+        api::ErrorDetails::Decode(_) => error(502, "bento: unreadable response"),
     }
 }
 

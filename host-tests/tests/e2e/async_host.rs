@@ -69,7 +69,7 @@ fn calls_through_the_async_host_reach_the_emulator_on_one_thread() {
             .await
             .expect("no trap")
             .unwrap_err();
-        assert!(matches!(err, api::BentoError::Unauthorized(_)), "{err:?}");
+        assert!(matches!(err, api::ErrorDetails::Unauthorized(_)), "{err:?}");
     });
     assert_eq!(emu.state()["counts"]["events"], 3);
 }

@@ -313,7 +313,7 @@ fn sequences_templates_workflows() {
     // The API answers 404 for an unknown template (`none` is for a `{"data": null}` answer).
     assert!(matches!(
         call!(t, call_get_email_template, "999999"),
-        Err(api::BentoError::ApiStatus(api::ApiStatusError {
+        Err(api::ErrorDetails::ApiStatus(api::ApiStatusError {
             status: 404,
             ..
         }))

@@ -1,8 +1,8 @@
 //! The fault matrix: each failure the API or the network can produce maps onto the right
-//! `bento-error` case, and nothing traps.
+//! `error-details` case (a `bento-error`'s `details`), and nothing traps.
 
 use bento_emulator::{FaultAction, FaultRule};
-use host_tests::api::{self, BentoError};
+use host_tests::api::{self, ErrorDetails};
 
 use crate::{Setup, call, fast_retries, import_row};
 
@@ -11,15 +11,50 @@ fn no_retries() -> Setup {
     Setup::with(|c| c.retry = Some(fast_retries(0)))
 }
 
-fn get_tags_error(t: &mut Setup) -> BentoError {
+fn get_tags_error(t: &mut Setup) -> ErrorDetails {
     call!(t, call_get_tags).expect_err("the fault surfaces")
+}
+
+/// An error is a resource: its details can be read more than once and give the same answer,
+/// and a handle dropped without being read is no trap. The instance stays usable.
+#[test]
+fn an_error_is_a_resource_read_any_number_of_times_and_dropped() {
+    let mut t = Setup::with(|c| c.secret_key = "wrong".into());
+    let client = t.client;
+    let answer = t
+        .instance
+        .call(|api, store| api.call_get_tags(store, client))
+        .expect("no trap");
+    let error = answer.expect_err("a wrong key is an error");
+    let read = |t: &mut Setup| {
+        t.instance
+            .call_api(|api, store| api.bento_error().call_details(store, error))
+            .expect("no trap")
+    };
+    let (first, second) = (read(&mut t), read(&mut t));
+    assert!(matches!(first, ErrorDetails::Unauthorized(_)), "{first:?}");
+    assert_eq!(first, second);
+    assert_eq!(t.instance.error_details(error).expect("no trap"), first);
+
+    let unread = t
+        .instance
+        .call(|api, store| api.call_get_tags(store, client))
+        .expect("no trap")
+        .expect_err("still an error");
+    t.instance
+        .call_api(|_, store| unread.resource_drop(store))
+        .expect("dropping an unread error is no trap");
+    assert!(matches!(
+        get_tags_error(&mut t),
+        ErrorDetails::Unauthorized(_)
+    ));
 }
 
 #[test]
 fn unauthorized_401() {
     let mut t = Setup::with(|c| c.secret_key = "wrong".into());
     match get_tags_error(&mut t) {
-        BentoError::Unauthorized(e) => {
+        ErrorDetails::Unauthorized(e) => {
             assert!(!e.message.contains("wrong"));
             // The emulator's x-request-id crosses the boundary (issue 13).
             assert!(
@@ -41,13 +76,13 @@ fn forbidden_403_404_and_422_are_api_status() {
         t.emu
             .add_fault(FaultRule::new(FaultAction::status(status)).once());
         match get_tags_error(&mut t) {
-            BentoError::ApiStatus(e) => assert_eq!(e.status, status),
+            ErrorDetails::ApiStatus(e) => assert_eq!(e.status, status),
             other => panic!("{status}: {other:?}"),
         }
     }
     // The emulator's own 422: deleting the data of an unknown subscriber.
     match call!(t, call_request_data_deletion, "unknown@example.com") {
-        Err(BentoError::ApiStatus(e)) => assert_eq!(e.status, 422, "{e:?}"),
+        Err(ErrorDetails::ApiStatus(e)) => assert_eq!(e.status, 422, "{e:?}"),
         other => panic!("{other:?}"),
     }
 }
@@ -87,7 +122,7 @@ fn rate_limit_beyond_retries_is_rate_limited() {
         content_type: None,
     }));
     match get_tags_error(&mut t) {
-        BentoError::RateLimited(e) => {
+        ErrorDetails::RateLimited(e) => {
             assert_eq!(e.retry_after_ms, Some(7_000));
             assert!(
                 e.request_id
@@ -111,7 +146,7 @@ fn author_not_authorized_500() {
         personalizations: None,
     };
     match call!(t, call_send_emails, &[email]) {
-        Err(BentoError::AuthorNotAuthorized(id)) => {
+        Err(ErrorDetails::AuthorNotAuthorized(id)) => {
             assert!(id.is_some_and(|id| id.starts_with("req_")))
         }
         other => panic!("{other:?}"),
@@ -131,7 +166,7 @@ fn service_unavailable_503_retried_then_reported() {
     let mut t = no_retries();
     t.emu.add_fault(FaultRule::new(FaultAction::status(503)));
     match get_tags_error(&mut t) {
-        BentoError::ApiStatus(e) => assert_eq!(e.status, 503),
+        ErrorDetails::ApiStatus(e) => assert_eq!(e.status, 503),
         other => panic!("{other:?}"),
     }
 }
@@ -143,7 +178,7 @@ fn dropped_connection_is_transport_io() {
         after_handling: false,
     }));
     match get_tags_error(&mut t) {
-        BentoError::Transport(e) => assert_eq!(e.kind, api::TransportKind::Io, "{e:?}"),
+        ErrorDetails::Transport(e) => assert_eq!(e.kind, api::TransportKind::Io, "{e:?}"),
         other => panic!("{other:?}"),
     }
 }
@@ -156,7 +191,7 @@ fn truncated_body_is_transport_io() {
         body: None,
     }));
     match get_tags_error(&mut t) {
-        BentoError::Transport(e) => assert_eq!(e.kind, api::TransportKind::Io, "{e:?}"),
+        ErrorDetails::Transport(e) => assert_eq!(e.kind, api::TransportKind::Io, "{e:?}"),
         other => panic!("{other:?}"),
     }
 }
@@ -169,7 +204,7 @@ fn slow_server_is_timeout() {
     });
     t.emu
         .add_fault(FaultRule::new(FaultAction::Latency { ms: 2_000 }).once());
-    assert!(matches!(get_tags_error(&mut t), BentoError::Timeout(_)));
+    assert!(matches!(get_tags_error(&mut t), ErrorDetails::Timeout(_)));
 }
 
 #[test]
@@ -190,7 +225,7 @@ fn refused_connection_is_transport_connect() {
         .expect("valid config");
     t.client = client;
     match get_tags_error(&mut t) {
-        BentoError::Transport(e) => assert_eq!(e.kind, api::TransportKind::Connect, "{e:?}"),
+        ErrorDetails::Transport(e) => assert_eq!(e.kind, api::TransportKind::Connect, "{e:?}"),
         other => panic!("{other:?}"),
     }
 }
@@ -201,7 +236,7 @@ fn malformed_json_is_decode() {
     t.emu
         .add_fault(FaultRule::new(FaultAction::MalformedJson { status: 200 }));
     match get_tags_error(&mut t) {
-        BentoError::Decode(e) => assert_eq!(e.status, 200),
+        ErrorDetails::Decode(e) => assert_eq!(e.status, 200),
         other => panic!("{other:?}"),
     }
 }
@@ -212,7 +247,7 @@ fn html_error_page_is_api_status_with_text() {
     t.emu
         .add_fault(FaultRule::new(FaultAction::Html { status: 503 }));
     match get_tags_error(&mut t) {
-        BentoError::ApiStatus(e) => {
+        ErrorDetails::ApiStatus(e) => {
             assert_eq!(e.status, 503);
             assert!(!e.message.contains('<'), "{}", e.message);
         }
@@ -231,7 +266,7 @@ fn oversize_body_is_response_too_large() {
         megabytes: 2,
     }));
     match get_tags_error(&mut t) {
-        BentoError::Transport(e) => {
+        ErrorDetails::Transport(e) => {
             assert_eq!(e.kind, api::TransportKind::ResponseTooLarge, "{e:?}")
         }
         other => panic!("{other:?}"),
@@ -274,7 +309,7 @@ fn a_failed_chunk_returns_exactly_its_records() {
     let failed = &report.failed_chunks[0];
     assert_eq!((failed.index, failed.offset), (0, 0));
     assert_eq!(failed.records, rows[..10]);
-    assert!(matches!(&failed.error, BentoError::ApiStatus(e) if e.status == 500));
+    assert!(matches!(&failed.error, ErrorDetails::ApiStatus(e) if e.status == 500));
     assert_eq!(t.emu.state()["counts"]["subscribers"], 15);
 }
 
@@ -301,7 +336,7 @@ fn an_invalid_chunk_in_the_middle_returns_its_records() {
     let failed = &report.failed_chunks[0];
     assert_eq!((failed.index, failed.offset), (1, 10));
     assert_eq!(failed.records, rows[10..20]);
-    assert!(matches!(&failed.error, BentoError::InvalidInput(_)));
+    assert!(matches!(&failed.error, ErrorDetails::InvalidInput(_)));
 }
 
 /// The component logs nothing by default (issue 13): a retried call, a failed call and a
@@ -327,7 +362,7 @@ fn retries_and_errors_write_nothing_to_stderr() {
     };
     assert!(matches!(
         call!(t, call_send_emails, &[bad]),
-        Err(BentoError::InvalidInput(_))
+        Err(ErrorDetails::InvalidInput(_))
     ));
     assert_eq!(t.instance.stderr(), "", "the component wrote to stderr");
 }
@@ -360,7 +395,7 @@ fn a_server_that_never_reads_the_body_is_a_timeout_not_a_hang() {
         .collect();
     let started = std::time::Instant::now();
     let err = call!(t, call_import_subscribers, &rows).unwrap_err();
-    assert!(matches!(err, BentoError::Timeout(_)), "{err:?}");
+    assert!(matches!(err, ErrorDetails::Timeout(_)), "{err:?}");
     assert!(
         started.elapsed() < std::time::Duration::from_secs(5),
         "{:?}",

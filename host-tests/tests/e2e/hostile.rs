@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use bento_emulator::hostile::{self as server, Act, Hostile, head, json};
-use host_tests::api::{self, BentoError};
+use host_tests::api::{self, ErrorDetails};
 
 use crate::{Setup, call, event, import_row};
 
@@ -24,7 +24,7 @@ fn setup(server: &Hostile, tweak: impl FnOnce(&mut api::Config)) -> Setup {
     })
 }
 
-fn no_secret(e: &BentoError) {
+fn no_secret(e: &ErrorDetails) {
     let shown = format!("{e:?}");
     assert!(!shown.contains(SECRET), "{shown}");
     assert!(!shown.contains("jane.doe"), "{shown}");
@@ -45,7 +45,7 @@ fn a_redirect_on_a_post_is_an_error_naming_the_origin_and_is_not_followed() {
     let mut t = setup(&server, |_| {});
     let e = call!(t, call_track, &event("signup", "jane.doe@example.com")).unwrap_err();
     match &e {
-        BentoError::ApiStatus(a) => {
+        ErrorDetails::ApiStatus(a) => {
             assert_eq!(a.status, 307);
             assert!(a.message.contains(&target.origin()), "{}", a.message);
             assert!(a.message.contains("not followed"), "{}", a.message);
@@ -63,7 +63,7 @@ fn counters_that_do_not_add_up_are_a_decode_error() {
     let mut t = setup(&server, |_| {});
     let e = call!(t, call_track_events, &[event("a", "a@example.com")]).unwrap_err();
     assert!(
-        matches!(&e, BentoError::Decode(d) if d.status == 200),
+        matches!(&e, ErrorDetails::Decode(d) if d.status == 200),
         "{e:?}"
     );
 }
@@ -83,7 +83,10 @@ fn a_wrong_key_stops_a_chunked_import_after_one_request() {
     let report = call!(t, call_import_subscribers_chunked, &rows, options).unwrap();
     assert_eq!(server.requests().len(), 1);
     assert_eq!(report.failed_chunks.len(), 3);
-    assert!(matches!(report.stopped, Some(BentoError::Unauthorized(_))));
+    assert!(matches!(
+        report.stopped,
+        Some(ErrorDetails::Unauthorized(_))
+    ));
     assert_eq!(report.failed_chunks[0].delivery, api::Delivery::Rejected);
     assert!(
         report.failed_chunks[1..]
@@ -114,7 +117,7 @@ fn a_retry_after_past_the_deadline_returns_at_once() {
     let e = call!(t, call_get_tags).unwrap_err();
     within(started, Duration::from_secs(1));
     match e {
-        BentoError::RateLimited(r) => assert_eq!(r.retry_after_ms, Some(30_000)),
+        ErrorDetails::RateLimited(r) => assert_eq!(r.retry_after_ms, Some(30_000)),
         other => panic!("{other:?}"),
     }
     assert_eq!(server.requests().len(), 1);
@@ -132,7 +135,7 @@ fn an_endless_body_is_too_large_in_bounded_memory() {
     let e = call!(t, call_get_tags).unwrap_err();
     within(started, Duration::from_secs(10));
     match e {
-        BentoError::Transport(e) => assert_eq!(e.kind, api::TransportKind::ResponseTooLarge),
+        ErrorDetails::Transport(e) => assert_eq!(e.kind, api::TransportKind::ResponseTooLarge),
         other => panic!("{other:?}"),
     }
 }
@@ -146,15 +149,15 @@ fn a_stalled_server_times_out_within_the_bound() {
     let started = Instant::now();
     let e = call!(t, call_get_tags).unwrap_err();
     within(started, Duration::from_secs(5));
-    assert!(matches!(e, BentoError::Timeout(_)), "{e:?}");
+    assert!(matches!(e, ErrorDetails::Timeout(_)), "{e:?}");
 }
 
 /// What the call's deadline (`config.deadline-ms`) ends in: the last attempt's timeout, cut
 /// to what was left of the deadline, or the deadline error when it ran out between attempts.
-fn is_deadline_error(e: &BentoError) -> bool {
+fn is_deadline_error(e: &ErrorDetails) -> bool {
     match e {
-        BentoError::Timeout(_) => true,
-        BentoError::Transport(t) => t.kind == api::TransportKind::Deadline,
+        ErrorDetails::Timeout(_) => true,
+        ErrorDetails::Transport(t) => t.kind == api::TransportKind::Deadline,
         _ => false,
     }
 }
@@ -222,7 +225,7 @@ fn an_email_dropped_after_it_was_read_is_not_resent() {
     };
     let e = call!(t, call_send_emails, &[email]).unwrap_err();
     no_secret(&e);
-    assert!(matches!(e, BentoError::Transport(_)), "{e:?}");
+    assert!(matches!(e, ErrorDetails::Transport(_)), "{e:?}");
     assert_eq!(
         server.requests().len(),
         1,
@@ -258,7 +261,7 @@ fn an_echoed_secret_never_reaches_the_error() {
     let mut t = setup(&server, |_| {});
     let e = call!(t, call_get_tags).unwrap_err();
     no_secret(&e);
-    assert!(matches!(e, BentoError::ApiStatus(_)), "{e:?}");
+    assert!(matches!(e, ErrorDetails::ApiStatus(_)), "{e:?}");
 }
 
 #[test]
@@ -267,7 +270,7 @@ fn dot_segments_in_ids_are_invalid_input_and_nothing_is_sent() {
     let mut t = setup(&server, |_| {});
     for id in [".", ".."] {
         let e = call!(t, call_delete_tag, id, "vip").unwrap_err();
-        assert!(matches!(e, BentoError::InvalidInput(_)), "{e:?}");
+        assert!(matches!(e, ErrorDetails::InvalidInput(_)), "{e:?}");
     }
     assert_eq!(server.connections(), 0);
 }
@@ -280,5 +283,5 @@ fn an_error_answer_over_the_size_cap_keeps_its_status() {
     let server = Hostile::always(Act::Raw(server::response(401, &[], &page)));
     let mut t = setup(&server, |c| c.max_response_bytes = Some(64 * 1024));
     let e = call!(t, call_get_tags).unwrap_err();
-    assert!(matches!(e, BentoError::Unauthorized(_)), "{e:?}");
+    assert!(matches!(e, ErrorDetails::Unauthorized(_)), "{e:?}");
 }

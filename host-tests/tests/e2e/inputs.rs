@@ -1,17 +1,17 @@
 //! Bad input is an `invalid-input` error, raised before anything is sent, never a trap.
 
-use host_tests::api::{self, BentoError};
+use host_tests::api::{self, ErrorDetails};
 
 use crate::{Setup, call, config_for, event, host, import_row};
 
-fn invalid(e: BentoError) -> api::InvalidInputError {
+fn invalid(e: ErrorDetails) -> api::InvalidInputError {
     match e {
-        BentoError::InvalidInput(i) => i,
+        ErrorDetails::InvalidInput(i) => i,
         other => panic!("expected invalid-input, got {other:?}"),
     }
 }
 
-fn invalid_field(e: BentoError) -> String {
+fn invalid_field(e: ErrorDetails) -> String {
     invalid(e).field
 }
 
@@ -103,11 +103,11 @@ fn core_validation_is_invalid_input() {
     };
     assert!(matches!(
         call!(t, call_get_blacklist_status, &both),
-        Err(BentoError::InvalidInput(_))
+        Err(ErrorDetails::InvalidInput(_))
     ));
     assert!(matches!(
         call!(t, call_get_email_template, "  "),
-        Err(BentoError::InvalidInput(_))
+        Err(ErrorDetails::InvalidInput(_))
     ));
     assert!(t.emu.requests().is_empty(), "nothing was sent");
 }
@@ -130,7 +130,7 @@ fn bad_config_is_invalid_input() {
         let mut config = config_for(&emu);
         tweak(&mut config);
         match instance.client(&config).expect("no trap") {
-            Err(BentoError::InvalidInput(_)) => {}
+            Err(ErrorDetails::InvalidInput(_)) => {}
             Err(other) => panic!("{what}: {other:?}"),
             Ok(_) => panic!("{what}: accepted"),
         }

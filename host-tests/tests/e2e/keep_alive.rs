@@ -175,7 +175,7 @@ fn track_n(host: &Host, url: &str, n: usize) {
 }
 
 /// One call through a fresh instance of `host`; the component's answer.
-fn track_once(host: &Host, url: &str) -> Result<api::BatchResult, api::BentoError> {
+fn track_once(host: &Host, url: &str) -> Result<api::BatchResult, api::ErrorDetails> {
     let mut instance = host.instantiate().expect("instance");
     let mut config = config(url);
     config.retry = Some(fast_retries(0));
@@ -184,9 +184,10 @@ fn track_once(host: &Host, url: &str) -> Result<api::BatchResult, api::BentoErro
         .expect("no trap")
         .expect("valid config");
     let e = event("visit", "k@example.com");
-    instance
+    let answer = instance
         .call(|api, store| api.call_track(store, client, &e))
-        .expect("no trap")
+        .expect("no trap");
+    instance.answer(answer).expect("no trap")
 }
 
 /// Usually exactly 1 connection for 15 calls. hyper-util's pool may race a fresh connect
@@ -224,7 +225,7 @@ fn keep_alive_refuses_a_certificate_outside_its_roots() {
     // The public roots (`KeepAlive::new`) do not include the test CA.
     let (url, counts) = counting_tls_server();
     match track_once(&pooled(KeepAlive::new(4)), &url) {
-        Err(api::BentoError::Transport(e)) => {
+        Err(api::ErrorDetails::Transport(e)) => {
             assert_eq!(e.kind, api::TransportKind::Connect, "{e:?}");
             assert!(e.message.contains("TLS certificate"), "{e:?}");
         }
@@ -242,7 +243,7 @@ fn keep_alive_reports_a_server_without_tls_as_a_tls_error() {
     let (url, counts) = counting_server();
     let url = url.replacen("http://", "https://", 1);
     match track_once(&pooled(test_ca_pool(4)), &url) {
-        Err(api::BentoError::Transport(e)) => {
+        Err(api::ErrorDetails::Transport(e)) => {
             assert_eq!(e.kind, api::TransportKind::Connect, "{e:?}");
             assert!(e.message.contains("TLS protocol"), "{e:?}");
         }

@@ -63,8 +63,8 @@ fn an_import_run_reports_progress_after_every_chunk() {
         .instance
         .call_api(|api, store| api.import_run().call_finish(store, run))
         .expect("no trap");
-    match again {
-        Err(api::BentoError::InvalidInput(e)) => assert_eq!(e.field, "import-run"),
+    match t.instance.answer(again).expect("no trap") {
+        Err(api::ErrorDetails::InvalidInput(e)) => assert_eq!(e.field, "import-run"),
         other => panic!("a second finish must be refused: {other:?}"),
     }
 }
@@ -124,8 +124,9 @@ fn bad_options_are_refused_before_anything_is_sent() {
             )
         })
         .expect("no trap");
+    let answer = t.instance.answer(answer).expect("no trap");
     assert!(
-        matches!(answer, Err(api::BentoError::InvalidInput(_))),
+        matches!(answer, Err(api::ErrorDetails::InvalidInput(_))),
         "{answer:?}"
     );
     assert!(t.emu.requests().is_empty());

@@ -18,7 +18,7 @@ use bento_emulator::hostile::cases::{
     self, Call, Case, Check, EMAIL, Expect, Kind, RetryAfter, Started, Surface,
 };
 use bento_emulator::hostile::rss_bytes;
-use host_tests::api::{self, BentoError};
+use host_tests::api::{self, ErrorDetails};
 
 /// Cases run at once (each holds a server and an instance; some stall for a second).
 const AT_ONCE: usize = 4;
@@ -72,11 +72,11 @@ fn make_call(
     instance: &mut host_tests::Instance,
     client: wasmtime::component::ResourceAny,
     call: &Call,
-) -> wasmtime::Result<Result<Option<Vec<String>>, BentoError>> {
-    fn none<T>(r: Result<T, BentoError>) -> Result<Option<Vec<String>>, BentoError> {
+) -> wasmtime::Result<Result<Option<Vec<String>>, ErrorDetails>> {
+    fn none<T, E>(r: Result<T, E>) -> Result<Option<Vec<String>>, E> {
         r.map(|_| None)
     }
-    instance.call(|api, store| {
+    let answer = instance.call(|api, store| {
         Ok(match call {
             Call::Track => {
                 let event = api::Event {
@@ -144,6 +144,10 @@ fn make_call(
                 none(api.call_update_email_template(store, client, &update)?)
             }
         })
+    })?;
+    Ok(match answer {
+        Ok(ids) => Ok(ids),
+        Err(error) => Err(instance.error_details(error)?),
     })
 }
 
@@ -176,7 +180,7 @@ fn retry_accepts(want: RetryAfter, got_ms: Option<u64>) -> bool {
 fn outcome(
     case: &Case,
     started: &Started,
-    got: &Result<Option<Vec<String>>, BentoError>,
+    got: &Result<Option<Vec<String>>, ErrorDetails>,
 ) -> Result<(), String> {
     let wrong = || Err(format!("expected {}, got {got:?}", case.expect.describe()));
     let Err(err) = got else {
@@ -185,9 +189,9 @@ fn outcome(
     };
     let holds = match (&case.expect, err) {
         (Expect::Ok { .. }, _) => false,
-        (Expect::InvalidInput, BentoError::InvalidInput(_)) => true,
-        (Expect::NotAuthorized, BentoError::Unauthorized(_)) => true,
-        (Expect::RateLimit { retry_after }, BentoError::RateLimited(r)) => {
+        (Expect::InvalidInput, ErrorDetails::InvalidInput(_)) => true,
+        (Expect::NotAuthorized, ErrorDetails::Unauthorized(_)) => true,
+        (Expect::RateLimit { retry_after }, ErrorDetails::RateLimited(r)) => {
             retry_accepts(*retry_after, r.retry_after_ms)
         }
         (
@@ -196,15 +200,15 @@ fn outcome(
                 retry_after,
                 message,
             },
-            BentoError::ApiStatus(a),
+            ErrorDetails::ApiStatus(a),
         ) => {
             *status == a.status
                 && retry_accepts(*retry_after, a.retry_after_ms)
                 && message.is_none_or(|want| a.message.contains(&started.resolve(want)))
         }
-        (Expect::Decode { status }, BentoError::Decode(d)) => *status == d.status,
-        (Expect::Transport(kinds), BentoError::Timeout(_)) => kinds.contains(&Kind::Timeout),
-        (Expect::Transport(kinds), BentoError::Transport(t)) => {
+        (Expect::Decode { status }, ErrorDetails::Decode(d)) => *status == d.status,
+        (Expect::Transport(kinds), ErrorDetails::Timeout(_)) => kinds.contains(&Kind::Timeout),
+        (Expect::Transport(kinds), ErrorDetails::Transport(t)) => {
             kinds.iter().any(|k| kind_of(*k) == Some(t.kind))
         }
         (Expect::AnyError, _) => true,
@@ -217,7 +221,7 @@ fn outcome(
 fn judge(
     case: &Case,
     started: &Started,
-    got: Result<Option<Vec<String>>, BentoError>,
+    got: Result<Option<Vec<String>>, ErrorDetails>,
     took: Duration,
     grew: u64,
 ) -> Vec<String> {
@@ -237,16 +241,16 @@ fn judge(
 }
 
 /// The error's message, as the WIT carries it.
-fn message(e: &BentoError) -> String {
+fn message(e: &ErrorDetails) -> String {
     match e {
-        BentoError::InvalidInput(i) => format!("{}: {}", i.field, i.reason),
-        BentoError::Unauthorized(u) => u.message.clone(),
-        BentoError::AuthorNotAuthorized(_) => String::new(),
-        BentoError::RateLimited(_) => String::new(),
-        BentoError::ApiStatus(a) => a.message.clone(),
-        BentoError::Transport(t) => t.message.clone(),
-        BentoError::Timeout(m) => m.clone(),
-        BentoError::Decode(d) => d.message.clone(),
+        ErrorDetails::InvalidInput(i) => format!("{}: {}", i.field, i.reason),
+        ErrorDetails::Unauthorized(u) => u.message.clone(),
+        ErrorDetails::AuthorNotAuthorized(_) => String::new(),
+        ErrorDetails::RateLimited(_) => String::new(),
+        ErrorDetails::ApiStatus(a) => a.message.clone(),
+        ErrorDetails::Transport(t) => t.message.clone(),
+        ErrorDetails::Timeout(m) => m.clone(),
+        ErrorDetails::Decode(d) => d.message.clone(),
     }
 }
 
