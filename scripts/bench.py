@@ -53,7 +53,23 @@ def run_once(cmd, env=None):
 
 
 def measure(cmd, reps, env=None, expect_accepted=None):
-    runs = [run_once(cmd, env) for _ in range(reps)]
+    return summarize(cmd, [run_once(cmd, env) for _ in range(reps)], expect_accepted)
+
+
+def measure_interleaved(cmds, reps, expect_accepted=None):
+    """Runs every surface once per round, `reps` rounds, so a drift of the machine (another
+    load, a frequency change) hits every surface alike instead of the ones measured during it:
+    the ratios are the point."""
+    runs = {name: [] for name in cmds}
+    for _ in range(reps):
+        for name, cmd in cmds.items():
+            print(f"  {name}", file=sys.stderr)
+            runs[name].append(run_once(cmd))
+    return {name: summarize(cmds[name], runs[name], expect_accepted) for name in cmds}
+
+
+def summarize(cmd, runs, expect_accepted=None):
+    reps = len(runs)
     # A run that lost records did less work than the others: refuse its numbers.
     for r in runs:
         got = r[0].get("accepted")
@@ -134,13 +150,10 @@ def main():
     results = {"import": {}, "small": {}}
     try:
         for workload, n in (("import", n_import), ("small", n_small)):
-            for name, cmd in surfaces.table.items():
-                c = cmd(workload, n)
-                if c is None:
-                    continue
-                print(f"[{workload}] {name}", file=sys.stderr)
-                results[workload][name] = measure(c, args.reps if workload == "import" else max(3, args.reps // 2),
-                                                  expect_accepted=n if workload == "import" else None)
+            cmds = {name: c for name, cmd in surfaces.table.items() if (c := cmd(workload, n)) is not None}
+            print(f"[{workload}] {len(cmds)} surfaces, {args.reps} rounds", file=sys.stderr)
+            results[workload] = measure_interleaved(cmds, args.reps,
+                                                    expect_accepted=n if workload == "import" else None)
         # Streaming from a JSONL file through the helper's iterator.
         jsonl = TARGET / "bench-subscribers.jsonl"
         if not jsonl.exists() or args.quick:
@@ -170,7 +183,7 @@ def write_report(results, stream, core, component_costs, n_import, n_small, args
         f"{os.cpu_count()} cores, {platform.system()} {platform.release()}; "
         f"{version(['rustc', '--version'])}; node {version(['node', '--version'])}; Python {platform.python_version()}.",
         f"Command: `python3 scripts/bench.py{' --quick' if args.quick else ''}` (rewrites this file). "
-        f"Medians over {args.reps} runs per surface (the small-call benchmark over {max(3, args.reps // 2)}), spread = min–max. "
+        f"Medians over {args.reps} runs per surface, the surfaces run in turn in each of {args.reps} rounds (so a drift of the machine hits all of them alike), spread = min–max. "
         "Every surface is its own process talking to one local sink (`bench-sink`) that answers "
         "`{\"results\": n, \"failed\": 0}` at once; the sink's CPU is not counted.",
         "",
