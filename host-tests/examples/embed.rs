@@ -25,7 +25,8 @@ fn main() -> wasmtime::Result<()> {
         .client(&config)?
         .map_err(|e| format_err!("bad config: {e:?}"))?;
 
-    // Outer `?`: a trap (a host problem). Inner `Result`: the API's answer or a `bento-error`.
+    // Outer `?`: a trap (a host problem). Inner `Result`: the API's answer or a `bento-error`
+    // resource, which `answer` reads (its `details`) and drops.
     let tracked = instance.call(|api, store| {
         api.call_track(
             store,
@@ -39,9 +40,8 @@ fn main() -> wasmtime::Result<()> {
             },
         )
     })?;
-    println!("track: {tracked:?}");
+    println!("track: {:?}", instance.answer(tracked)?);
 
-    // An error is a `bento-error` resource: `answer` reads its details and drops it.
     let found =
         instance.call(|api, store| api.call_find_subscriber(store, client, "embed@example.com"))?;
     match instance.answer(found)? {
@@ -55,7 +55,7 @@ fn main() -> wasmtime::Result<()> {
     }
 
     let tags = instance.call(|api, store| api.call_get_tags(store, client))?;
-    println!("tags: {:?}", tags.map(|t| t.len()));
+    println!("tags: {:?}", instance.answer(tags)?.map(|t| t.len()));
     instance.drop_client(client)
 }
 
