@@ -441,6 +441,13 @@ struct ErrorBody {
     snippet: Option<String>,
 }
 
+/// A parsed value as compact JSON text: what `Value`'s `Display` writes, through the writer that
+/// request bodies use. `Display` goes through a `fmt::Write` adapter whose error is a boxed
+/// string, which links `str`'s `Debug` and its Unicode tables (~5 KB in the component).
+fn json_text(value: &serde_json::Value) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
 /// `{"field": .., "message": ..}` (either may be missing; `field` may be null), redacted; `None`
 /// for any other shape. Read from the parsed value, as `FieldError`'s serde rules would read
 /// it from an object: a second `Deserialize` instantiation, for `Value`, was ~2 KB of the
@@ -474,7 +481,7 @@ impl ErrorBody {
             Ok(serde_json::Value::Object(map)) => {
                 parsed.message = ["error", "message"].iter().find_map(|k| match map.get(*k) {
                     Some(serde_json::Value::String(s)) => Some(s.clone()),
-                    Some(v @ serde_json::Value::Object(_)) => Some(v.to_string()),
+                    Some(v @ serde_json::Value::Object(_)) => Some(json_text(v)),
                     _ => None,
                 });
                 if let Some(serde_json::Value::Array(items)) = map.get("errors") {
@@ -487,16 +494,16 @@ impl ErrorBody {
                             },
                             other => field_error(other).unwrap_or_else(|| FieldError {
                                 field: None,
-                                message: redact(&other.to_string()),
+                                message: redact(&json_text(other)),
                             }),
                         })
                         .collect();
                 }
                 if parsed.message.is_none() && parsed.field_errors.is_empty() {
-                    parsed.snippet = Some(snippet(&serde_json::Value::Object(map).to_string()));
+                    parsed.snippet = Some(snippet(&json_text(&serde_json::Value::Object(map))));
                 }
             }
-            Ok(other) => parsed.snippet = Some(snippet(&other.to_string())),
+            Ok(other) => parsed.snippet = Some(snippet(&json_text(&other))),
             Err(_) => {
                 let text = String::from_utf8_lossy(body);
                 if !text.trim().is_empty() {
