@@ -82,7 +82,8 @@ impl std::fmt::Display for ItemField<'_> {
 }
 
 /// A pragmatic syntax check: one `@`, a non-empty local part of at most 64 bytes, a dotted
-/// domain of letters, digits and hyphens, no whitespace, at most 254 bytes in all.
+/// domain of letters, digits and hyphens, no whitespace, at most 254 bytes in all. The length
+/// is checked here; the two paths below check the rest.
 pub fn is_valid_email(email: &str) -> bool {
     if email.len() > 254 {
         return false;
@@ -142,12 +143,12 @@ fn is_valid_ascii_email(email: &[u8]) -> bool {
     labels >= 2 && tld.len() >= 2 && !tld.iter().all(u8::is_ascii_digit)
 }
 
-/// The rules, for any text: what [`is_valid_email`] checks non-ASCII text by.
+/// The rules but the overall length, for any text: what [`is_valid_email`] checks non-ASCII
+/// text by.
 fn is_valid_email_by_chars(email: &str) -> bool {
-    if email.len() > 254
-        || email
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || is_deceptive(c))
+    if email
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || is_deceptive(c))
     {
         return false;
     }
@@ -387,9 +388,9 @@ mod tests {
 
     #[test]
     fn the_ascii_path_agrees_with_the_char_rules() {
-        // Every string over an alphabet of the characters the rules treat specially, up to
-        // length 7 with the domain fixed and the local part varied (and the other way round),
-        // then 200,000 random longer ones: both paths give the same answer for every one.
+        // Every word of up to 5 characters over an alphabet of the characters the rules treat
+        // specially, alone, as the local part, as the domain and in both, then 200,000 random
+        // texts of up to 89: both paths give the same answer for every one.
         const ALPHABET: &[u8] = b"a1-.@<\\\" \x7f_Z";
         let mut checked = 0usize;
         let mut check = |text: &str| {

@@ -84,7 +84,7 @@ impl AsyncInstance {
     ) -> wasmtime::Result<Result<ResourceAny, api::ErrorDetails>> {
         let api = self.bento.bentonow_bento_api().client();
         let answer = api.call_constructor(&mut self.store, config).await?;
-        self.details(answer).await
+        self.answer(answer).await
     }
 
     /// `track` on `client`.
@@ -95,7 +95,7 @@ impl AsyncInstance {
     ) -> wasmtime::Result<Result<api::BatchResult, api::ErrorDetails>> {
         let api = self.bento.bentonow_bento_api().client();
         let answer = api.call_track(&mut self.store, client, event).await?;
-        self.details(answer).await
+        self.answer(answer).await
     }
 
     /// `get-tags` on `client`.
@@ -105,11 +105,12 @@ impl AsyncInstance {
     ) -> wasmtime::Result<Result<Vec<api::Tag>, api::ErrorDetails>> {
         let api = self.bento.bentonow_bento_api().client();
         let answer = api.call_get_tags(&mut self.store, client).await?;
-        self.details(answer).await
+        self.answer(answer).await
     }
 
-    /// An answer with its `bento-error` read (`details`) and dropped.
-    async fn details<T>(
+    /// An answer with its `bento-error` read (`details`) and dropped, as
+    /// [`crate::Instance::answer`] does.
+    async fn answer<T>(
         &mut self,
         answer: Result<T, ResourceAny>,
     ) -> wasmtime::Result<Result<T, api::ErrorDetails>> {
